@@ -1,0 +1,21 @@
+#!/usr/bin/env node
+import { App, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { ConfigError } from '../lib/config/errors';
+import { loadConfig } from '../lib/config/load';
+import { acknowledgeNagFindings } from '../lib/nag-acknowledgements';
+import { createPlatform } from '../lib/platform';
+
+const app = new App();
+
+try {
+  const config = loadConfig((key) => app.node.tryGetContext(key));
+  createPlatform(app, config);
+} catch (error) {
+  if (!(error instanceof ConfigError)) throw error;
+  process.stderr.write(`${error.message}\n`);
+  process.exit(1);
+}
+
+acknowledgeNagFindings(app);
+Validations.of(app).addPlugins(new AwsSolutionsChecks(app));

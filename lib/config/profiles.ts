@@ -1,0 +1,70 @@
+import type { PlatformConfig, ProfileName, RegionalConfig } from './types';
+
+/**
+ * The parts of a config that a profile decides. Account, domain, hosted zone and the pinned
+ * Availability Zones come from context (see `load.ts`).
+ */
+export type ProfileSettings = Omit<
+  PlatformConfig,
+  'profile' | 'account' | 'domainName' | 'hostedZoneId' | 'hostedZoneName' | 'regions'
+>;
+
+/** Interface endpoints the fleet, the runbook and the monitoring agents reach AWS through. */
+const INTERFACE_ENDPOINTS = [
+  'ssm',
+  'ssmmessages',
+  'ec2messages',
+  'secretsmanager',
+  'kms',
+  'logs',
+  'monitoring',
+  'sts',
+] as const;
+
+function productionRegion(vpcCidr: string): RegionalConfig {
+  return {
+    network: {
+      vpcCidr,
+      natGateways: 3,
+      publicSubnetMask: 24,
+      privateSubnetMask: 20,
+      isolatedSubnetMask: 24,
+      flowLogRetentionDays: 365,
+      interfaceEndpoints: INTERFACE_ENDPOINTS,
+    },
+  };
+}
+
+function developmentRegion(vpcCidr: string): RegionalConfig {
+  return {
+    network: {
+      vpcCidr,
+      natGateways: 1,
+      publicSubnetMask: 24,
+      privateSubnetMask: 22,
+      isolatedSubnetMask: 24,
+      flowLogRetentionDays: 30,
+      interfaceEndpoints: INTERFACE_ENDPOINTS,
+    },
+  };
+}
+
+/**
+ * `production` carries the numbers of the design document (`../shared/seed`); `development` is
+ * the same topology at the smallest sizes that still exercise every tier, for development and
+ * staging accounts.
+ */
+export const PROFILES: Readonly<Record<ProfileName, ProfileSettings>> = {
+  production: {
+    stackNamePrefix: 'photo-prod',
+    primary: productionRegion('10.10.0.0/16'),
+    standby: productionRegion('10.20.0.0/16'),
+  },
+  development: {
+    stackNamePrefix: 'photo-dev',
+    primary: developmentRegion('10.110.0.0/16'),
+    standby: developmentRegion('10.120.0.0/16'),
+  },
+};
+
+export const PROFILE_NAMES = Object.keys(PROFILES) as ProfileName[];

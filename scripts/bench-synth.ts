@@ -1,0 +1,90 @@
+/**
+ * Prints the wall time and peak memory of synthesizing the production deployment beside an empty
+ * one-stack CDK app, measured in the same run on the same machine:
+ *
+ * - "app": the CDK app process alone, as `cdk synth` starts it (tsx, with cdk.json's context);
+ * - "cdk synth": the whole `npx cdk synth --no-lookups` command, CLI included.
+ *
+ *   npm run bench:synth            # 3 runs of each, median shown
+ *   npm run bench:synth -- 5       # 5 runs of each
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const runs = Number(process.argv[2] ?? 3);
+const context = JSON.parse(readFileSync('cdk.json', 'utf8')).context;
+const TIME = '/usr/bin/time';
+
+if (!existsSync(TIME)) {
+  process.stderr.write('bench:synth needs GNU time at /usr/bin/time (apt-get install -y time)\n');
+  process.exit(1);
+}
+
+interface Sample {
+  readonly seconds: number;
+  readonly peakMiB: number;
+}
+
+/** Runs `command` under GNU time and returns its wall time and the peak RSS of its largest process. */
+function measure(command: string[], env: NodeJS.ProcessEnv = {}): Sample {
+  const outdir = mkdtempSync(join(tmpdir(), 'bench-synth-'));
+  const result = spawnSync(TIME, ['-f', '%e %M', ...command.map((arg) => arg.replace('{outdir}', outdir))], {
+    encoding: 'utf8',
+    env: { ...process.env, CDK_OUTDIR: outdir, ...env },
+  });
+  rmSync(outdir, { recursive: true, force: true });
+  if (result.status !== 0) throw new Error(`${command.join(' ')} failed:\n${result.stderr}`);
+  const [seconds, kib] = result.stderr.trim().split('\n').at(-1)?.split(' ').map(Number) ?? [];
+  return { seconds, peakMiB: kib / 1024 };
+}
+
+function median(samples: Sample[]): Sample {
+  const pick = (key: keyof Sample) => samples.map((s) => s[key]).sort((a, b) => a - b)[Math.floor(samples.length / 2)];
+  return { seconds: pick('seconds'), peakMiB: pick('peakMiB') };
+}
+
+function bench(label: string, command: string[], env?: NodeJS.ProcessEnv): Sample {
+  measure(command, env); // warm the file cache and tsx's transform cache
+  const result = median(Array.from({ length: runs }, () => measure(command, env)));
+  process.stdout.write(
+    `${label.padEnd(34)} ${result.seconds.toFixed(2).padStart(6)} s ${result.peakMiB.toFixed(0).padStart(6)} MiB\n`,
+  );
+  return result;
+}
+
+const appEnv = { CDK_CONTEXT_JSON: JSON.stringify({ ...context, profile: 'production' }) };
+const node = process.execPath;
+
+process.stdout.write(`median of ${runs} runs; wall time, peak resident memory\n`);
+const emptyApp = bench('app: empty one-stack app', [node, '--import', 'tsx', 'scripts/bench/empty-app.ts'], appEnv);
+const prodApp = bench('app: production deployment', [node, '--import', 'tsx', 'bin/photo-platform.ts'], appEnv);
+const emptyCli = bench('cdk synth: empty one-stack app', [
+  'npx',
+  'cdk',
+  'synth',
+  '--no-lookups',
+  '--no-notices',
+  '-q',
+  '-o',
+  '{outdir}',
+  '--app',
+  'npx tsx scripts/bench/empty-app.ts',
+]);
+const prodCli = bench('cdk synth: production deployment', [
+  'npx',
+  'cdk',
+  'synth',
+  '--no-lookups',
+  '--no-notices',
+  '-q',
+  '-o',
+  '{outdir}',
+]);
+
+const ratio = (a: Sample, b: Sample) =>
+  `${(a.seconds / b.seconds).toFixed(2)}x time, ${(a.peakMiB / b.peakMiB).toFixed(2)}x memory`;
+process.stdout.write(`\nproduction / empty, app:       ${ratio(prodApp, emptyApp)}\n`);
+process.stdout.write(`production / empty, cdk synth: ${ratio(prodCli, emptyCli)}\n`);
+process.stdout.write('target: at most 2x\n');
