@@ -30,4 +30,30 @@ export class PlatformNames {
     const { region } = this.config.regions[role];
     return `arn:aws:kms:${region}:${this.config.account}:${this.dataKeyAlias()}`;
   }
+
+  /**
+   * The Route 53 failover name CloudFront's API origin points at: PRIMARY is the us-east-1 ALB,
+   * SECONDARY the us-west-2 ALB. Each region's ALB certificate covers it.
+   */
+  originDomainName(): string {
+    return `origin.${this.config.domainName}`;
+  }
+
+  /** The name that reaches one region's ALB directly, for health checks and drills. */
+  regionalOriginDomainName(role: RegionRole): string {
+    return `${this.config.regions[role].region}.origin.${this.config.domainName}`;
+  }
+
+  /**
+   * Name of the CloudWatch alarm in the standby region that the failover runbook drives to force
+   * the primary's Route 53 health check unhealthy (a data-plane switch, see DESIGN.md).
+   */
+  failoverSwitchAlarmName(): string {
+    return `${this.config.stackNamePrefix}-force-primary-unhealthy`;
+  }
+
+  /** SSM parameter (one per region) holding the service's write switch: `on` or `off`. */
+  writeSwitchParameterName(): string {
+    return `/${this.config.stackNamePrefix}/service/writes-enabled`;
+  }
 }

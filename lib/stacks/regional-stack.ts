@@ -1,4 +1,5 @@
 import { Stack, type StackProps } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type { Construct } from 'constructs';
 import type { PlatformConfig, RegionRole } from '../config/types';
 import { LogsKey } from '../logs-key';
@@ -22,6 +23,12 @@ export class RegionalStack extends Stack {
   readonly network: Network;
   readonly logsKey: LogsKey;
 
+  /**
+   * The security group of the service's EC2 instances. Data stores admit this group (and no CIDR)
+   * on their own port; the fleet's load balancer is admitted into it.
+   */
+  readonly fleetSecurityGroup: ec2.SecurityGroup;
+
   constructor(scope: Construct, id: string, props: RegionalStackProps) {
     super(scope, id, props);
     const { config, role } = props;
@@ -34,6 +41,12 @@ export class RegionalStack extends Stack {
       config: config[role].network,
       availabilityZones: config.regions[role].availabilityZones,
       logsKey: this.logsKey.key,
+    });
+
+    this.fleetSecurityGroup = new ec2.SecurityGroup(this, 'FleetSecurityGroup', {
+      vpc: this.network.vpc,
+      description: 'The photo API instances',
+      allowAllOutbound: true,
     });
   }
 }
