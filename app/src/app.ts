@@ -1,0 +1,137 @@
+import { randomUUID } from 'node:crypto';
+import helmet from '@fastify/helmet';
+import swagger from '@fastify/swagger';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
+import { isBreakerError } from './breaker';
+import type { ServiceContext } from './context';
+import { AppError, DependencyUnavailableError } from './errors';
+import { setRateLimitHeaders } from './http';
+import { registerAuthRoutes } from './routes/auth';
+import { registerOpsRoutes } from './routes/ops';
+import { registerPostRoutes } from './routes/posts';
+import { registerUserRoutes } from './routes/users';
+
+export interface AppOptions {
+  readonly logger: Logger;
+  /** Key and certificate (PEM) to serve HTTPS. @default - plain HTTP */
+  readonly https?: { readonly key: Buffer; readonly cert: Buffer };
+  /** Largest JSON body accepted; larger ones get 413. @default 64 KiB */
+  readonly bodyLimitBytes?: number;
+}
+
+export type App = FastifyInstance;
+
+const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+// Routes that change nothing although they are POSTs; they keep working while the write switch is off.
+const READ_ONLY_POSTS = new Set(['/api/v1/auth/login']);
+
+/** Builds the Fastify application over a service context; listens nowhere (`inject` or `listen` it). */
+export async function buildApp(ctx: ServiceContext, options: AppOptions): Promise<App> {
+  const app = Fastify({
+    loggerInstance: options.logger,
+    ...(options.https ? { https: options.https } : {}),
+    bodyLimit: options.bodyLimitBytes ?? 64 * 1024,
+    trustProxy: true,
+    requestIdHeader: 'x-request-id',
+    genReqId: () => randomUUID(),
+    ajv: { customOptions: { allErrors: false, coerceTypes: 'array', removeAdditional: false } },
+  }).withTypeProvider<TypeBoxTypeProvider>() as unknown as FastifyInstance;
+
+  await app.register(helmet, { global: true });
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'photo-platform API', version: '1.0.0', description: 'The photo-sharing API service' },
+      components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
+    },
+  });
+
+  app.setErrorHandler((err: FastifyError, request, reply) => sendError(toAppError(err, request), reply));
+  app.setNotFoundHandler((_request, reply) => sendError(new AppError('NOT_FOUND'), reply));
+
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+    const route = request.routeOptions.url ?? '';
+    if (
+      WRITE_METHODS.has(request.method) &&
+      route.startsWith('/api/') &&
+      !READ_ONLY_POSTS.has(route) &&
+      !ctx.writeSwitch.writesEnabled
+    ) {
+      throw new AppError('WRITES_DISABLED', undefined, undefined, { 'retry-after': '30' });
+    }
+  });
+
+  // Every API request: authenticate when a token is sent, then count it against the caller's overall limit.
+  app.addHook('preHandler', async (request, reply) => {
+    if (!request.url.startsWith('/api/')) return;
+    const header = request.headers.authorization;
+    if (header !== undefined) {
+      const match = /^Bearer ([A-Za-z0-9_\-.]{1,4096})$/.exec(header);
+      if (!match) throw new AppError('UNAUTHENTICATED', 'the Authorization header must be "Bearer <token>"');
+      request.principal = await ctx.tokens.verify(match[1]);
+    }
+    const state = await ctx.limits.consume(
+      'api',
+      request.principal ? `user:${request.principal.userId}` : `ip:${request.ip}`,
+    );
+    setRateLimitHeaders(reply, state);
+  });
+
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    ctx.metrics.requests.inc({ method: request.method, route, status: String(reply.statusCode) });
+    ctx.metrics.latency.observe({ method: request.method, route }, reply.elapsedTime / 1000);
+    if (reply.statusCode >= 400) ctx.metrics.errors.inc({ route, status: String(reply.statusCode) });
+  });
+
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  registerOpsRoutes(app, ctx);
+  registerAuthRoutes(app, ctx);
+  registerPostRoutes(app, ctx);
+  registerUserRoutes(app, ctx);
+  return app;
+}
+
+function sendError(err: AppError, reply: FastifyReply): FastifyReply {
+  for (const [name, value] of Object.entries(err.headers)) reply.header(name, value);
+  return reply.status(err.status).type('application/json; charset=utf-8').send(err.toBody());
+}
+
+/** Maps anything thrown to a catalogued error; what is not known is logged and answered as a bare 500. */
+function toAppError(err: FastifyError, request: FastifyRequest): AppError {
+  if (err instanceof AppError) {
+    if (err.status >= 500) request.log.warn({ code: err.code }, 'request refused');
+    return err;
+  }
+  if (err.validation && err.validation.length > 0) {
+    const issue = err.validation[0];
+    const missing = (issue.params as { missingProperty?: string } | undefined)?.missingProperty;
+    const path = `${issue.instancePath}${missing ? `/${missing}` : ''}`.replace(/^\//, '');
+    const field = path === '' ? (err.validationContext ?? 'body') : path;
+    const message = missing ? `${field} is required` : `${field} ${issue.message ?? 'is not valid'}`;
+    return new AppError('VALIDATION_FAILED', message, field);
+  }
+  switch (err.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new AppError('PAYLOAD_TOO_LARGE');
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return new AppError('UNSUPPORTED_MEDIA_TYPE');
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return new AppError('MALFORMED_BODY');
+  }
+  if (err instanceof DependencyUnavailableError || isBreakerError(err)) {
+    request.log.warn({ err }, 'dependency unavailable');
+    return new AppError('SERVICE_UNAVAILABLE', undefined, undefined, { 'retry-after': '5' });
+  }
+  if (err instanceof SyntaxError && err.statusCode === 400) return new AppError('MALFORMED_BODY');
+  if (typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500) {
+    request.log.info({ err }, 'client error');
+    return err.statusCode === 404 ? new AppError('NOT_FOUND') : new AppError('VALIDATION_FAILED');
+  }
+  request.log.error({ err }, 'unhandled error');
+  return new AppError('INTERNAL');
+}

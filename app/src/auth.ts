@@ -1,0 +1,61 @@
+import bcrypt from 'bcryptjs';
+import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
+import { AppError } from './errors';
+
+/** bcrypt work factor from the seed (2^10 rounds). */
+export const BCRYPT_COST = 10;
+/** Token lifetime from the seed. */
+export const TOKEN_TTL_SECONDS = 3600;
+
+/** The identity a valid token carries. */
+export interface Principal {
+  readonly userId: string;
+  readonly username: string;
+}
+
+export function hashPassword(password: string): Promise<string> {
+  return bcrypt.hash(password, BCRYPT_COST);
+}
+
+// Compared against when the user does not exist, so that an unknown user costs the same time as a wrong password.
+const DUMMY_HASH = bcrypt.hashSync('not-a-real-password', BCRYPT_COST);
+
+export function verifyPassword(password: string, hash: string | undefined): Promise<boolean> {
+  return bcrypt.compare(password, hash ?? DUMMY_HASH).then((ok) => ok && hash !== undefined);
+}
+
+/** Issues and verifies HS256 JWTs; any other algorithm (including `none`) is refused. */
+export class Tokens {
+  private readonly key: Uint8Array;
+
+  constructor(secret: string) {
+    this.key = new TextEncoder().encode(secret);
+  }
+
+  async issue(principal: Principal): Promise<{ token: string; expiresAt: string }> {
+    const now = Math.floor(Date.now() / 1000);
+    const token = await new SignJWT({ username: principal.username })
+      .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+      .setSubject(principal.userId)
+      .setIssuedAt(now)
+      .setExpirationTime(now + TOKEN_TTL_SECONDS)
+      .sign(this.key);
+    return { token, expiresAt: new Date((now + TOKEN_TTL_SECONDS) * 1000).toISOString() };
+  }
+
+  /** Returns the principal of a valid token; throws UNAUTHENTICATED or TOKEN_EXPIRED. */
+  async verify(token: string): Promise<Principal> {
+    try {
+      const { payload } = await jwtVerify(token, this.key, { algorithms: ['HS256'] });
+      if (typeof payload.sub !== 'string' || !/^\d{1,19}$/.test(payload.sub) || typeof payload.username !== 'string') {
+        throw new AppError('UNAUTHENTICATED');
+      }
+      return { userId: payload.sub, username: payload.username };
+    } catch (err) {
+      if (err instanceof AppError) throw err;
+      if (err instanceof joseErrors.JWTExpired)
+        throw new AppError('TOKEN_EXPIRED', undefined, undefined, {}, { cause: err });
+      throw new AppError('UNAUTHENTICATED', undefined, undefined, {}, { cause: err });
+    }
+  }
+}

@@ -1,0 +1,122 @@
+import type { Redis } from 'ioredis';
+import type { Breaker } from './breaker';
+import { withTimeout } from './db/database';
+
+/**
+ * Where rendered feed pages are cached (cache-aside). A user's pages live under one key so that a write that
+ * changes the user's feed drops them all at once.
+ */
+export interface FeedCache {
+  readonly kind: 'redis' | 'memory';
+  get(userId: string, page: string): Promise<string | undefined>;
+  set(userId: string, page: string, body: string): Promise<void>;
+  invalidate(userIds: readonly string[]): Promise<void>;
+  /** Health probe bounded by `timeoutMs`. */
+  ping(timeoutMs: number): Promise<void>;
+}
+
+/** Feed cache in Redis: one hash per user (`feed:<id>`, field = page), behind the Redis circuit breaker. */
+export class RedisFeedCache implements FeedCache {
+  readonly kind = 'redis';
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly breaker: Breaker,
+    private readonly ttlSeconds: number,
+  ) {}
+
+  async get(userId: string, page: string): Promise<string | undefined> {
+    const value = await this.breaker.fire(() => this.redis.hget(feedKey(userId), page));
+    return value ?? undefined;
+  }
+
+  async set(userId: string, page: string, body: string): Promise<void> {
+    await this.breaker.fire(() =>
+      this.redis.multi().hset(feedKey(userId), page, body).expire(feedKey(userId), this.ttlSeconds).exec(),
+    );
+  }
+
+  async invalidate(userIds: readonly string[]): Promise<void> {
+    if (userIds.length === 0) return;
+    await this.breaker.fire(async () => {
+      // Chunked so that a user with many followers does not build one huge command.
+      for (let i = 0; i < userIds.length; i += 500) {
+        await this.redis.unlink(...userIds.slice(i, i + 500).map(feedKey));
+      }
+    });
+  }
+
+  async ping(timeoutMs: number): Promise<void> {
+    await withTimeout(this.redis.ping(), timeoutMs, 'redis ping');
+  }
+}
+
+/** Feed cache in this process, for local runs without Redis: bounded, with the same expiry. */
+export class MemoryFeedCache implements FeedCache {
+  readonly kind = 'memory';
+  private readonly entries = new Map<string, { pages: Map<string, string>; expiresAt: number }>();
+
+  constructor(
+    private readonly ttlSeconds: number,
+    private readonly maxUsers = 10_000,
+  ) {}
+
+  async get(userId: string, page: string): Promise<string | undefined> {
+    const entry = this.entries.get(userId);
+    if (!entry) return undefined;
+    if (entry.expiresAt <= Date.now()) {
+      this.entries.delete(userId);
+      return undefined;
+    }
+    return entry.pages.get(page);
+  }
+
+  async set(userId: string, page: string, body: string): Promise<void> {
+    const entry = this.entries.get(userId) ?? { pages: new Map(), expiresAt: 0 };
+    entry.pages.set(page, body);
+    entry.expiresAt = Date.now() + this.ttlSeconds * 1000;
+    this.entries.delete(userId);
+    this.entries.set(userId, entry);
+    evictOldest(this.entries, this.maxUsers);
+  }
+
+  async invalidate(userIds: readonly string[]): Promise<void> {
+    for (const id of userIds) this.entries.delete(id);
+  }
+
+  async ping(): Promise<void> {}
+}
+
+/**
+ * The last good copy of each feed page, kept in this process for the case where both the cache and the
+ * database fail. Bounded (least recently written out first) and never expired: staleness is announced to the
+ * client instead. Each instance holds only the pages it served itself.
+ */
+export class StaleFeedStore {
+  private readonly pages = new Map<string, string>();
+
+  constructor(private readonly maxPages = 10_000) {}
+
+  get(userId: string, page: string): string | undefined {
+    return this.pages.get(`${userId}|${page}`);
+  }
+
+  set(userId: string, page: string, body: string): void {
+    const key = `${userId}|${page}`;
+    this.pages.delete(key);
+    this.pages.set(key, body);
+    evictOldest(this.pages, this.maxPages);
+  }
+}
+
+function feedKey(userId: string): string {
+  return `feed:${userId}`;
+}
+
+function evictOldest<K, V>(map: Map<K, V>, max: number): void {
+  while (map.size > max) {
+    const oldest = map.keys().next();
+    if (oldest.done) return;
+    map.delete(oldest.value);
+  }
+}

@@ -1,0 +1,35 @@
+import type { Redis } from 'ioredis';
+import type { Principal, Tokens } from './auth';
+import type { Breaker } from './breaker';
+import type { FeedCache, StaleFeedStore } from './cache';
+import type { Database } from './db/database';
+import type { MediaStorage } from './media';
+import type { Metrics } from './metrics';
+import type { RateLimits } from './rate-limits';
+import type { WriteSwitch } from './write-switch';
+
+/** Everything the routes use, built once by `createService` (or by a test). */
+export interface ServiceContext {
+  readonly db: Database;
+  readonly cache: FeedCache;
+  /** Breaker around Redis; absent with the in-memory cache. */
+  readonly cacheBreaker?: Breaker;
+  readonly redis?: Redis;
+  readonly stale: StaleFeedStore;
+  readonly limits: RateLimits;
+  readonly tokens: Tokens;
+  readonly media: MediaStorage;
+  readonly writeSwitch: WriteSwitch;
+  readonly metrics: Metrics;
+  /** Each health check gives up after this long. */
+  readonly healthTimeoutMs: number;
+  /** File system whose usage the health check reports. */
+  readonly diskPath: string;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The caller, when the request carried a valid bearer token. */
+    principal?: Principal;
+  }
+}

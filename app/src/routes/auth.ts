@@ -1,0 +1,87 @@
+import type { FastifyInstance } from 'fastify';
+import { Type } from 'typebox';
+import { hashPassword, verifyPassword } from '../auth';
+import type { ServiceContext } from '../context';
+import { AppError } from '../errors';
+import { setRateLimitHeaders } from '../http';
+import { Email, ErrorResponse, Password, User, Username } from '../schemas';
+
+interface RegisterBody {
+  username: string;
+  email: string;
+  password: string;
+}
+
+interface LoginBody {
+  username: string;
+  password: string;
+}
+
+export function registerAuthRoutes(app: FastifyInstance, ctx: ServiceContext): void {
+  app.post<{ Body: RegisterBody }>(
+    '/api/v1/auth/register',
+    {
+      schema: {
+        tags: ['auth'],
+        body: Type.Object({ username: Username, email: Email, password: Password }, { additionalProperties: false }),
+        response: { 201: User, 400: ErrorResponse, 409: ErrorResponse },
+      },
+    },
+    async (request, reply) => {
+      const { username, email, password } = request.body;
+      const passwordHash = await hashPassword(password);
+      try {
+        const [row] = await ctx.db.query<{ id: string; username: string; email: string; created_at: Date }>(
+          `INSERT INTO users (username, email, password_hash) VALUES ($1, $2, $3)
+           RETURNING id, username, email, created_at`,
+          [username, email.toLowerCase(), passwordHash],
+        );
+        return reply
+          .status(201)
+          .send({ id: row.id, username: row.username, email: row.email, createdAt: row.created_at.toISOString() });
+      } catch (err) {
+        const constraint =
+          (err as { code?: string; constraint?: string }).code === '23505'
+            ? (err as { constraint?: string }).constraint
+            : undefined;
+        if (constraint === 'users_username_key') throw new AppError('CONFLICT', 'username is taken', 'username');
+        if (constraint === 'users_email_key') throw new AppError('CONFLICT', 'email is already registered', 'email');
+        throw err;
+      }
+    },
+  );
+
+  app.post<{ Body: LoginBody }>(
+    '/api/v1/auth/login',
+    {
+      schema: {
+        tags: ['auth'],
+        body: Type.Object({ username: Username, password: Password }, { additionalProperties: false }),
+        response: {
+          200: Type.Object({ token: Type.String(), expiresAt: Type.String() }),
+          401: ErrorResponse,
+          429: ErrorResponse,
+        },
+      },
+    },
+    async (request, reply) => {
+      const { username, password } = request.body;
+      try {
+        setRateLimitHeaders(reply, await ctx.limits.consume('login', username.toLowerCase()));
+      } catch (err) {
+        ctx.metrics.logins.inc({ result: 'limited' });
+        throw err;
+      }
+      const [user] = await ctx.db.read<{ id: string; username: string; password_hash: string }>(
+        'SELECT id, username, password_hash FROM users WHERE lower(username) = lower($1)',
+        [username],
+      );
+      if (!(await verifyPassword(password, user?.password_hash))) {
+        ctx.metrics.logins.inc({ result: 'failure' });
+        throw new AppError('INVALID_CREDENTIALS');
+      }
+      ctx.metrics.logins.inc({ result: 'success' });
+      return ctx.tokens.issue({ userId: user.id, username: user.username });
+    },
+  );
+}

@@ -1,0 +1,207 @@
+import { readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import type pg from 'pg';
+import pino, { type Logger } from 'pino';
+import { type App, buildApp } from './app';
+import { Tokens } from './auth';
+import { Breaker, type BreakerTuning, DEFAULT_BREAKER } from './breaker';
+import { type FeedCache, MemoryFeedCache, RedisFeedCache, StaleFeedStore } from './cache';
+import type { AppConfig } from './config';
+import type { ServiceContext } from './context';
+import { Database, withTimeout } from './db/database';
+import { runMigrations } from './db/migrations';
+import { LocalMediaStorage, type MediaStorage, S3MediaStorage } from './media';
+import { Metrics } from './metrics';
+import type { EventPublisher } from './outbox';
+import { OutboxRelay } from './outbox';
+import { RateLimits } from './rate-limits';
+import { resolveSecrets } from './secrets';
+import { WriteSwitch } from './write-switch';
+
+/** Knobs that are not part of the environment contract; tests and the bench shorten them. */
+export interface ServiceTuning {
+  /** Breaker of each PostgreSQL pool. @default DEFAULT_BREAKER */
+  readonly dbBreaker: BreakerTuning;
+  /** Breaker around Redis; its timeout is short because a slow cache is worse than none. */
+  readonly redisBreaker: BreakerTuning;
+  readonly feedCacheTtlSeconds: number;
+  readonly healthTimeoutMs: number;
+  readonly writeSwitchPollMs: number;
+  /** Statement timeout on every database session. */
+  readonly statementTimeoutMs: number;
+  readonly diskPath: string;
+  /** Where local uploads go when no bucket is configured. */
+  readonly localMediaDir: string;
+  /** Publisher of outbox events; the relay runs only when one is given. */
+  readonly eventPublisher?: EventPublisher;
+  readonly outboxPollMs: number;
+  /** Logger to use. @default - JSON logs to stdout at the configured level */
+  readonly logger?: Logger;
+}
+
+export const DEFAULT_TUNING: ServiceTuning = {
+  dbBreaker: DEFAULT_BREAKER,
+  redisBreaker: { timeoutMs: 250, errorThresholdPercentage: 50, volumeThreshold: 5, resetTimeoutMs: 5_000 },
+  feedCacheTtlSeconds: 60,
+  healthTimeoutMs: 1_000,
+  writeSwitchPollMs: 10_000,
+  statementTimeoutMs: 5_000,
+  diskPath: '/',
+  localMediaDir: join(tmpdir(), 'photo-platform-media'),
+  outboxPollMs: 1_000,
+};
+
+/** A started service: its app (not listening yet), its parts and how to stop it. */
+export interface Service {
+  readonly app: App;
+  readonly context: ServiceContext;
+  readonly logger: Logger;
+  /** Stops accepting requests, lets in-flight ones finish, then closes the relay, pools and Redis. */
+  close(): Promise<void>;
+}
+
+/** Builds every part from the validated config: secrets, pools, migrations, cache, limits, app. */
+export async function createService(config: AppConfig, tuningOverrides: Partial<ServiceTuning> = {}): Promise<Service> {
+  const tuning: ServiceTuning = { ...DEFAULT_TUNING, ...tuningOverrides };
+  const logger =
+    tuning.logger ??
+    pino({
+      level: config.logLevel,
+      redact: ['req.headers.authorization', 'req.headers.cookie'],
+      base: { service: 'photo-api' },
+    });
+  const metrics = new Metrics();
+  const secrets = await resolveSecrets(config);
+
+  const ssl: pg.PoolConfig['ssl'] =
+    config.db.ssl === 'verify-full'
+      ? { rejectUnauthorized: true, ...(config.db.caFile ? { ca: readFileSync(config.db.caFile, 'utf8') } : {}) }
+      : false;
+  const poolConfig = (host: string): pg.PoolConfig => ({
+    host,
+    port: config.db.port,
+    database: config.db.name,
+    user: secrets.dbUser,
+    password: secrets.dbPassword,
+    ssl,
+    max: config.db.poolMax,
+    statement_timeout: tuning.statementTimeoutMs,
+    application_name: 'photo-api',
+  });
+  const db = new Database({
+    writer: poolConfig(config.db.host),
+    reader: config.db.readHost ? poolConfig(config.db.readHost) : undefined,
+    breaker: tuning.dbBreaker,
+    metrics,
+    logger,
+  });
+
+  let redis: Redis | undefined;
+  try {
+    const client = await db.writer.connect();
+    try {
+      await runMigrations(client, logger);
+    } finally {
+      client.release();
+    }
+    redis = config.redisUrl ? await connectRedis(config.redisUrl, secrets.redisPassword, logger) : undefined;
+  } catch (err) {
+    await db.close().catch(() => {});
+    throw err;
+  }
+
+  let cache: FeedCache;
+  let cacheBreaker: Breaker | undefined;
+  if (redis) {
+    cacheBreaker = new Breaker('redis', tuning.redisBreaker, metrics, undefined, (name, state) =>
+      logger.warn({ breaker: name, state }, 'breaker state'),
+    );
+    cache = new RedisFeedCache(redis, cacheBreaker, tuning.feedCacheTtlSeconds);
+  } else {
+    cache = new MemoryFeedCache(tuning.feedCacheTtlSeconds);
+  }
+  const media: MediaStorage =
+    config.mediaBucket && config.awsRegion
+      ? new S3MediaStorage(config.mediaBucket, config.awsRegion)
+      : new LocalMediaStorage(tuning.localMediaDir);
+  const writeSwitch = new WriteSwitch(
+    config.writesEnabled,
+    logger,
+    config.writeSwitchParameter && config.awsRegion
+      ? {
+          name: config.writeSwitchParameter,
+          ssm: WriteSwitch.forRegion(config.awsRegion),
+          pollMs: tuning.writeSwitchPollMs,
+        }
+      : undefined,
+  );
+  await writeSwitch.start();
+  if (config.opensearchEndpoint)
+    logger.warn('OPENSEARCH_ENDPOINT is set but search reads PostgreSQL (OpenSearch client not built yet)');
+
+  const context: ServiceContext = {
+    db,
+    cache,
+    cacheBreaker,
+    redis,
+    stale: new StaleFeedStore(),
+    limits: new RateLimits(redis),
+    tokens: new Tokens(secrets.jwtSecret),
+    media,
+    writeSwitch,
+    metrics,
+    healthTimeoutMs: tuning.healthTimeoutMs,
+    diskPath: tuning.diskPath,
+  };
+  const app = await buildApp(context, {
+    logger,
+    https: config.tls ? { cert: readFileSync(config.tls.certFile), key: readFileSync(config.tls.keyFile) } : undefined,
+  });
+
+  const relay = tuning.eventPublisher
+    ? new OutboxRelay(db, tuning.eventPublisher, logger, tuning.outboxPollMs)
+    : undefined;
+  relay?.start();
+
+  let closing: Promise<void> | undefined;
+  const close = () => {
+    closing ??= (async () => {
+      writeSwitch.stop();
+      await app.close();
+      await relay?.stop().catch((err) => logger.warn({ err }, 'outbox relay stop failed'));
+      cacheBreaker?.shutdown();
+      redis?.disconnect();
+      await db.close();
+    })();
+    return closing;
+  };
+  return { app, context, logger, close };
+}
+
+/** Connects to Redis, waiting up to 3 s for it; a Redis that is down at start only degrades the service. */
+async function connectRedis(url: string, password: string | undefined, logger: Logger): Promise<Redis> {
+  const redis = new Redis(url, {
+    ...(password ? { password } : {}),
+    // Fail commands at once while disconnected instead of queueing them: callers fall back (database, insurance limiter).
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    connectTimeout: 2_000,
+    retryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
+  });
+  let lastError = '';
+  redis.on('error', (err: Error) => {
+    // Reconnection attempts repeat the same error; log each distinct one once.
+    if (err.message !== lastError) logger.warn({ err }, 'redis connection error');
+    lastError = err.message;
+  });
+  redis.on('ready', () => {
+    lastError = '';
+    logger.info('redis ready');
+  });
+  await withTimeout(new Promise<void>((resolve) => redis.once('ready', () => resolve())), 3_000, 'redis connect').catch(
+    (err) => logger.warn({ err }, 'redis not ready at start; running degraded until it is'),
+  );
+  return redis;
+}

@@ -1,0 +1,276 @@
+import type { InjectOptions } from 'fastify';
+import type { Service } from '../../app/src/service';
+import { TestPostgres, TestRedis } from './helpers/servers';
+import { signUp, startService, TEST_JWT_SECRET, uploadMedia } from './helpers/service';
+import { forgedTokens } from './helpers/tokens';
+
+// The attack suite: hostile input in every field and parameter. Each attempt gets the right 4xx (never a
+// 5xx), and afterwards the database holds exactly what the legitimate requests wrote.
+let pgServer: TestPostgres;
+let redis: TestRedis;
+let service: Service;
+let mallory: { id: string; authorization: string };
+let victim: { id: string; authorization: string };
+let victimPostId: string;
+// A second attacker for the stored-XSS posts: mallory spends her hourly post budget on the injection attempts.
+let eve: { id: string; authorization: string };
+
+const SQLI = [
+  "' OR '1'='1",
+  "'; DROP TABLE users; --",
+  '1; DELETE FROM posts',
+  '" OR 1=1 --',
+  "' UNION SELECT password_hash FROM users --",
+  "admin'--",
+  "%' OR 1=1 --",
+  "'; SELECT pg_sleep(10); --",
+];
+
+beforeAll(async () => {
+  pgServer = await TestPostgres.start();
+  redis = await TestRedis.start();
+  service = await startService(pgServer, redis);
+  mallory = await signUp(service, 'mallory');
+  victim = await signUp(service, 'victim');
+  eve = await signUp(service, 'eve');
+  const media = await uploadMedia(service, victim.authorization);
+  const post = await service.app.inject({
+    method: 'POST',
+    url: '/api/v1/posts',
+    headers: { authorization: victim.authorization },
+    payload: { caption: 'the only legitimate post', media: [media] },
+  });
+  victimPostId = post.json().id;
+});
+
+afterAll(async () => {
+  await service?.close();
+  await redis?.kill();
+  await pgServer?.destroy();
+});
+
+const inject = (options: InjectOptions) => service.app.inject(options);
+
+function expectClientError(res: { statusCode: number; body: string }, status: number) {
+  expect(res.statusCode).toBe(status);
+  expect(res.body).not.toMatch(/SELECT|INSERT|pg_|stack|node_modules|at \w+ \(/);
+}
+
+describe('SQL injection', () => {
+  test.each(SQLI)('in registration username and email fields: %s', async (attack) => {
+    const asUsername = await inject({
+      method: 'POST',
+      url: '/api/v1/auth/register',
+      payload: { username: attack, email: 'x@example.com', password: 'long enough' },
+    });
+    const asEmail = await inject({
+      method: 'POST',
+      url: '/api/v1/auth/register',
+      payload: { username: 'attacker', email: attack, password: 'long enough' },
+    });
+
+    expectClientError(asUsername, 400);
+    expect(asUsername.json().error.field).toBe('username');
+    expectClientError(asEmail, 400);
+    expect(asEmail.json().error.field).toBe('email');
+  });
+
+  test.each(SQLI)('in the login username: %s', async (attack) => {
+    const res = await inject({
+      method: 'POST',
+      url: '/api/v1/auth/login',
+      payload: { username: attack, password: 'long enough' },
+    });
+
+    expectClientError(res, 400);
+  });
+
+  test.each(SQLI.filter((a) => a.length >= 8))('in the login password: %s', async (attack) => {
+    // A fresh username per attempt: five attempts on one name would hit the login limit first.
+    const username = `ghost_${SQLI.indexOf(attack)}`;
+    const res = await inject({ method: 'POST', url: '/api/v1/auth/login', payload: { username, password: attack } });
+
+    expectClientError(res, 401);
+  });
+
+  test.each(SQLI)('in path, query and media parameters: %s', async (attack) => {
+    const q = encodeURIComponent(attack);
+    const auth = { authorization: mallory.authorization };
+    const responses = await Promise.all([
+      inject({ method: 'GET', url: `/api/v1/posts/${q}` }),
+      inject({ method: 'POST', url: `/api/v1/posts/${q}/likes`, headers: auth }),
+      inject({ method: 'POST', url: `/api/v1/posts/${q}/comments`, headers: auth, payload: { text: 'hi' } }),
+      inject({ method: 'GET', url: `/api/v1/users/${q}` }),
+      inject({ method: 'POST', url: `/api/v1/users/${q}/follow`, headers: auth }),
+      inject({ method: 'GET', url: `/api/v1/feed?cursor=${q}`, headers: auth }),
+      inject({ method: 'GET', url: `/api/v1/feed?limit=${q}`, headers: auth }),
+      inject({ method: 'POST', url: '/api/v1/media/uploads', headers: auth, payload: { mimetype: attack, size: 10 } }),
+      inject({
+        method: 'POST',
+        url: '/api/v1/posts',
+        headers: auth,
+        payload: { caption: 'x', media: [{ key: attack, mimetype: 'image/jpeg', size: 10 }] },
+      }),
+    ]);
+
+    for (const res of responses) expectClientError(res, 400);
+  });
+
+  test.each(SQLI)('in search terms, which are data: %s', async (attack) => {
+    const res = await inject({ method: 'GET', url: `/api/v1/search?q=${encodeURIComponent(attack)}` });
+
+    expect(res.statusCode).toBe(200);
+    expect(res.json().users).toEqual([]);
+    expect(res.json().posts.map((p: { id: string }) => p.id)).not.toContain(undefined);
+  });
+
+  test('in captions and comments, stored verbatim as text', async () => {
+    const media = await uploadMedia(service, mallory.authorization);
+    const caption = SQLI[1];
+    const post = await inject({
+      method: 'POST',
+      url: '/api/v1/posts',
+      headers: { authorization: mallory.authorization },
+      payload: { caption, media: [media] },
+    });
+    const comment = await inject({
+      method: 'POST',
+      url: `/api/v1/posts/${victimPostId}/comments`,
+      headers: { authorization: mallory.authorization },
+      payload: { text: SQLI[0] },
+    });
+    const [stored] = await pgServer.sql<{ caption: string }>('SELECT caption FROM posts WHERE id = $1', [
+      post.json().id,
+    ]);
+    const [storedComment] = await pgServer.sql<{ text: string }>('SELECT text FROM comments WHERE id = $1', [
+      comment.json().id,
+    ]);
+
+    expect(post.statusCode).toBe(201);
+    expect(stored.caption).toBe(caption);
+    expect(storedComment.text).toBe(SQLI[0]);
+  });
+});
+
+describe('stored XSS', () => {
+  test.each([
+    ['<script>alert(1)</script>hello', 'hello'],
+    ['<img src=x onerror=alert(1)>pic', 'pic'],
+    ['<a href="javascript:alert(1)">click</a>', 'click'],
+    ['<svg/onload=alert(1)>x', 'x'],
+    ['"><iframe src=//evil></iframe>y', '"&gt;y'],
+    ['<<script>script>alert(1)<</script>/script>', '&lt;/script&gt;'],
+  ])('caption %s is stored as %s', async (caption, expected) => {
+    const media = await uploadMedia(service, eve.authorization);
+    const res = await inject({
+      method: 'POST',
+      url: '/api/v1/posts',
+      headers: { authorization: eve.authorization },
+      payload: { caption, media: [media] },
+    });
+    const [stored] = await pgServer.sql<{ caption: string }>('SELECT caption FROM posts WHERE id = $1', [
+      res.json().id,
+    ]);
+    const read = await inject({ method: 'GET', url: `/api/v1/posts/${res.json().id}` });
+
+    expect(res.statusCode).toBe(201);
+    expect(stored.caption).toBe(expected);
+    expect(read.json().caption).toBe(expected);
+    expect(read.headers['content-type']).toMatch(/^application\/json/);
+  });
+});
+
+describe('tokens', () => {
+  test.each(['algNone', 'wrongKey', 'hs512', 'tamperedPayload', 'expired'] as const)(
+    'a %s token cannot write',
+    async (kind) => {
+      const tokens = await forgedTokens(TEST_JWT_SECRET, victim.id, 'victim');
+      const media = await uploadMedia(service, victim.authorization);
+
+      const res = await inject({
+        method: 'POST',
+        url: '/api/v1/posts',
+        headers: { authorization: `Bearer ${tokens[kind]}` },
+        payload: { caption: 'forged', media: [media] },
+      });
+
+      expectClientError(res, 401);
+    },
+  );
+});
+
+describe('brute force', () => {
+  test('the sixth login within 15 minutes gets 429, even with the right password', async () => {
+    await signUp(service, 'target');
+    const attempt = (password: string) =>
+      inject({ method: 'POST', url: '/api/v1/auth/login', payload: { username: 'TARGET', password } });
+    // signUp logged in once already: four wrong guesses make five attempts.
+    const guesses = [];
+    for (let i = 0; i < 4; i++) guesses.push((await attempt(`wrong guess ${i}`)).statusCode);
+    const sixth = await attempt('correct horse battery');
+
+    expect(guesses).toEqual([401, 401, 401, 401]);
+    expectClientError(sixth, 429);
+    expect(sixth.json().error.code).toBe('RATE_LIMITED');
+    expect(Number(sixth.headers['retry-after'])).toBeGreaterThan(800);
+    expect(Number(sixth.headers['retry-after'])).toBeLessThanOrEqual(900);
+  });
+});
+
+describe('bodies', () => {
+  test.each([
+    ['a 1 MB caption', () => JSON.stringify({ caption: 'x'.repeat(1024 * 1024), media: [] }), 413],
+    ['truncated JSON', () => '{"caption": "x", "media": [', 400],
+    ['an array body', () => '[]', 400],
+    ['null', () => 'null', 400],
+    ['an operator object as caption', () => JSON.stringify({ caption: { $ne: null }, media: [] }), 400],
+    ['a __proto__ key', () => '{"__proto__": {"admin": true}, "caption": "x", "media": []}', 400],
+    ['a constructor.prototype key', () => '{"constructor": {"prototype": {"admin": true}}, "caption": "x"}', 400],
+  ])('%s gets %s', async (_case, body, status) => {
+    const res = await inject({
+      method: 'POST',
+      url: '/api/v1/posts',
+      headers: { authorization: mallory.authorization, 'content-type': 'application/json' },
+      payload: body(),
+    });
+
+    expectClientError(res, status);
+  });
+
+  test('an oversized registration gets 413 and creates nobody', async () => {
+    const res = await inject({
+      method: 'POST',
+      url: '/api/v1/auth/register',
+      payload: { username: 'bigbody', email: 'big@example.com', password: 'p'.repeat(100_000) },
+    });
+
+    expectClientError(res, 413);
+  });
+});
+
+describe('afterwards', () => {
+  test('the database holds exactly what the legitimate requests wrote', async () => {
+    const users = await pgServer.sql<{ username: string }>('SELECT username FROM users ORDER BY id');
+    const posts = await pgServer.sql<{ author: string; caption: string }>(
+      'SELECT u.username AS author, p.caption FROM posts p JOIN users u ON u.id = p.user_id ORDER BY p.id',
+    );
+    const comments = await pgServer.sql<{ text: string }>('SELECT text FROM comments ORDER BY id');
+    const [others] = await pgServer.sql<{ likes: number; follows: number }>(
+      'SELECT (SELECT count(*)::int FROM likes) AS likes, (SELECT count(*)::int FROM follows) AS follows',
+    );
+
+    expect(users.map((u) => u.username)).toEqual(['mallory', 'victim', 'eve', 'target']);
+    expect(posts).toEqual([
+      { author: 'victim', caption: 'the only legitimate post' },
+      { author: 'mallory', caption: "'; DROP TABLE users; --" },
+      { author: 'eve', caption: 'hello' },
+      { author: 'eve', caption: 'pic' },
+      { author: 'eve', caption: 'click' },
+      { author: 'eve', caption: 'x' },
+      { author: 'eve', caption: '"&gt;y' },
+      { author: 'eve', caption: '&lt;/script&gt;' },
+    ]);
+    expect(comments).toEqual([{ text: "' OR '1'='1" }]);
+    expect(others).toEqual({ likes: 0, follows: 0 });
+  });
+});

@@ -1,0 +1,97 @@
+import { ConfigError, loadConfig } from '../../app/src/config';
+
+const BASE = {
+  DB_HOST: 'db.internal',
+  DB_NAME: 'photos',
+  DB_USER: 'app',
+  DB_PASSWORD: 'pw',
+  JWT_SECRET: 'x'.repeat(32),
+};
+
+function problemsOf(env: Record<string, string>): { key: string; value?: string }[] {
+  try {
+    loadConfig(env);
+  } catch (err) {
+    if (err instanceof ConfigError) return err.problems.map(({ key, value }) => ({ key, value }));
+    throw err;
+  }
+  return [];
+}
+
+describe('loadConfig', () => {
+  test('applies the documented defaults to a minimal environment', () => {
+    const config = loadConfig(BASE);
+
+    expect(config).toMatchObject({
+      port: 3000,
+      tls: undefined,
+      db: { host: 'db.internal', port: 5432, name: 'photos', ssl: 'disable', poolMax: 10, readHost: undefined },
+      redisUrl: undefined,
+      kafkaBrokers: [],
+      writesEnabled: true,
+      logLevel: 'info',
+    });
+  });
+
+  test('reads the full fleet contract', () => {
+    const config = loadConfig({
+      PORT: '8443',
+      TLS_CERT_FILE: '/etc/photo/cert.pem',
+      TLS_KEY_FILE: '/etc/photo/key.pem',
+      DB_HOST: 'writer.example',
+      DB_PORT: '5433',
+      DB_NAME: 'photos',
+      DB_READ_HOST: 'reader.example',
+      DB_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbCdEf',
+      DB_SSL: 'verify-full',
+      DB_CA_FILE: '/etc/photo/rds-ca.pem',
+      DB_POOL_MAX: '40',
+      REDIS_URL: 'rediss://cache.example:6379',
+      REDIS_AUTH_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:redis-AbCdEf',
+      JWT_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:jwt-AbCdEf',
+      MEDIA_BUCKET: 'photo-media-123456789012-us-east-1',
+      AWS_REGION: 'us-east-1',
+      OPENSEARCH_ENDPOINT: 'https://search.example',
+      KAFKA_BROKERS: 'b-1.msk.example:9098, b-2.msk.example:9098',
+      WRITE_SWITCH_PARAMETER: '/photo-platform/us-east-1/writes',
+      WRITES_ENABLED: 'false',
+      LOG_LEVEL: 'warn',
+    });
+
+    expect(config).toMatchObject({
+      port: 8443,
+      tls: { certFile: '/etc/photo/cert.pem', keyFile: '/etc/photo/key.pem' },
+      db: { port: 5433, readHost: 'reader.example', ssl: 'verify-full', caFile: '/etc/photo/rds-ca.pem', poolMax: 40 },
+      kafkaBrokers: ['b-1.msk.example:9098', 'b-2.msk.example:9098'],
+      writeSwitchParameter: '/photo-platform/us-east-1/writes',
+      writesEnabled: false,
+      logLevel: 'warn',
+    });
+  });
+
+  test.each([
+    ['PORT', { PORT: '70000' }, '70000'],
+    ['PORT', { PORT: 'abc' }, 'abc'],
+    ['DB_PORT', { DB_PORT: '0' }, '0'],
+    ['DB_SSL', { DB_SSL: 'require' }, 'require'],
+    ['DB_POOL_MAX', { DB_POOL_MAX: '-1' }, '-1'],
+    ['REDIS_URL', { REDIS_URL: 'http://cache' }, 'http://cache'],
+    ['LOG_LEVEL', { LOG_LEVEL: 'verbose' }, 'verbose'],
+    ['WRITES_ENABLED', { WRITES_ENABLED: 'yes' }, 'yes'],
+    ['KAFKA_BROKERS', { KAFKA_BROKERS: 'broker-without-port' }, 'broker-without-port'],
+    ['OPENSEARCH_ENDPOINT', { OPENSEARCH_ENDPOINT: 'http://plain' }, 'http://plain'],
+    ['TLS_KEY_FILE', { TLS_CERT_FILE: '/cert.pem' }, undefined],
+    ['AWS_REGION', { MEDIA_BUCKET: 'media-bucket' }, undefined],
+    ['DB_SECRET_ARN', { DB_SECRET_ARN: 'not-an-arn', AWS_REGION: 'us-east-1' }, 'not-an-arn'],
+  ])('names %s when it is invalid', (key, override, value) => {
+    expect(problemsOf({ ...BASE, ...override })).toEqual([{ key, value }]);
+  });
+
+  test('reports every missing required variable at once', () => {
+    expect(problemsOf({}).map((p) => p.key)).toEqual(['DB_HOST', 'DB_NAME', 'DB_SECRET_ARN', 'JWT_SECRET']);
+  });
+
+  test('hides a short JWT secret in the error', () => {
+    expect(() => loadConfig({ ...BASE, JWT_SECRET: 'short' })).toThrow(/JWT_SECRET="\(hidden\)": allowed at least 32/);
+  });
+});
