@@ -24,11 +24,19 @@ export function verifyPassword(password: string, hash: string | undefined): Prom
   return bcrypt.compare(password, hash ?? DUMMY_HASH).then((ok) => ok && hash !== undefined);
 }
 
-/** Issues and verifies HS256 JWTs; any other algorithm (including `none`) is refused. */
+/**
+ * Issues and verifies HS256 JWTs; any other algorithm (including `none`) is refused. Tokens that verified are
+ * remembered (bounded, until their own expiry) so that a client's repeated requests skip the HMAC check: a
+ * token is immutable, so a token that was valid stays valid until `exp`.
+ */
 export class Tokens {
   private readonly key: Uint8Array;
+  private readonly verified = new Map<string, { principal: Principal; expiresAtMs: number }>();
 
-  constructor(secret: string) {
+  constructor(
+    secret: string,
+    private readonly maxRemembered = 50_000,
+  ) {
     this.key = new TextEncoder().encode(secret);
   }
 
@@ -45,17 +53,29 @@ export class Tokens {
 
   /** Returns the principal of a valid token; throws UNAUTHENTICATED or TOKEN_EXPIRED. */
   async verify(token: string): Promise<Principal> {
+    const known = this.verified.get(token);
+    if (known && known.expiresAtMs > Date.now()) return known.principal;
     try {
-      const { payload } = await jwtVerify(token, this.key, { algorithms: ['HS256'] });
+      const { payload } = await jwtVerify(token, this.key, { algorithms: ['HS256'], requiredClaims: ['exp', 'sub'] });
       if (typeof payload.sub !== 'string' || !/^\d{1,19}$/.test(payload.sub) || typeof payload.username !== 'string') {
         throw new AppError('UNAUTHENTICATED');
       }
-      return { userId: payload.sub, username: payload.username };
+      const principal = { userId: payload.sub, username: payload.username };
+      this.remember(token, principal, (payload.exp ?? 0) * 1000);
+      return principal;
     } catch (err) {
       if (err instanceof AppError) throw err;
       if (err instanceof joseErrors.JWTExpired)
         throw new AppError('TOKEN_EXPIRED', undefined, undefined, {}, { cause: err });
       throw new AppError('UNAUTHENTICATED', undefined, undefined, {}, { cause: err });
     }
+  }
+
+  private remember(token: string, principal: Principal, expiresAtMs: number): void {
+    if (this.verified.size >= this.maxRemembered) {
+      const oldest = this.verified.keys().next();
+      if (!oldest.done) this.verified.delete(oldest.value);
+    }
+    this.verified.set(token, { principal, expiresAtMs });
   }
 }

@@ -12,6 +12,7 @@ import type { AppConfig } from './config';
 import type { ServiceContext } from './context';
 import { Database, withTimeout } from './db/database';
 import { runMigrations } from './db/migrations';
+import { KafkaPublisher } from './kafka';
 import { LocalMediaStorage, type MediaStorage, S3MediaStorage } from './media';
 import { Metrics } from './metrics';
 import type { EventPublisher } from './outbox';
@@ -34,7 +35,7 @@ export interface ServiceTuning {
   readonly diskPath: string;
   /** Where local uploads go when no bucket is configured. */
   readonly localMediaDir: string;
-  /** Publisher of outbox events; the relay runs only when one is given. */
+  /** Publisher of outbox events. @default - Kafka when KAFKA_BROKERS is set; otherwise no relay runs */
   readonly eventPublisher?: EventPublisher;
   readonly outboxPollMs: number;
   /** Logger to use. @default - JSON logs to stdout at the configured level */
@@ -160,9 +161,10 @@ export async function createService(config: AppConfig, tuningOverrides: Partial<
     https: config.tls ? { cert: readFileSync(config.tls.certFile), key: readFileSync(config.tls.keyFile) } : undefined,
   });
 
-  const relay = tuning.eventPublisher
-    ? new OutboxRelay(db, tuning.eventPublisher, logger, tuning.outboxPollMs)
-    : undefined;
+  const publisher =
+    tuning.eventPublisher ??
+    (config.kafkaBrokers.length > 0 ? KafkaPublisher.create(config.kafkaBrokers, config.awsRegion) : undefined);
+  const relay = publisher ? new OutboxRelay(db, publisher, logger, tuning.outboxPollMs) : undefined;
   relay?.start();
 
   let closing: Promise<void> | undefined;
@@ -186,6 +188,8 @@ async function connectRedis(url: string, password: string | undefined, logger: L
     ...(password ? { password } : {}),
     // Fail commands at once while disconnected instead of queueing them: callers fall back (database, insurance limiter).
     enableOfflineQueue: false,
+    // Commands issued in the same tick (rate limit and cache reads of concurrent requests) share one write.
+    enableAutoPipelining: true,
     maxRetriesPerRequest: 1,
     connectTimeout: 2_000,
     retryStrategy: (attempt) => Math.min(attempt * 200, 2_000),

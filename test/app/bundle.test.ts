@@ -25,7 +25,11 @@ afterAll(async () => {
   rmSync(runDir, { recursive: true, force: true });
 });
 
-function runBundle(env: Record<string, string>): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
+function runBundle(env: Record<string, string>): {
+  child: ChildProcess;
+  output: () => string;
+  exited: Promise<number | null>;
+} {
   let output = '';
   const child = spawn(process.execPath, ['server.js'], { cwd: runDir, env: { PATH: process.env.PATH ?? '', ...env } });
   child.stdout?.on('data', (chunk: Buffer) => {

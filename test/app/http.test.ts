@@ -224,6 +224,19 @@ describe('tokens', () => {
     },
   );
 
+  test('a token remembered as valid stops working when it expires', async () => {
+    const tokens = new Tokens(TEST_JWT_SECRET);
+    const { token } = await tokens.issue({ userId: '7', username: 'carol' });
+    await expect(tokens.verify(token)).resolves.toEqual({ userId: '7', username: 'carol' });
+
+    jest.useFakeTimers({ now: Date.now() + 3601_000, doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] });
+    try {
+      await expect(tokens.verify(token)).rejects.toMatchObject({ code: 'TOKEN_EXPIRED' });
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
   test('issued tokens are HS256 and expire after one hour', async () => {
     const { token, expiresAt } = await ctx.tokens.issue({ userId: '7', username: 'carol' });
     const [header, payload] = token
