@@ -28,7 +28,50 @@ export interface NagAcknowledgement {
  * Each entry names one construct, never a whole stack, so that a new resource breaking the same
  * rule is reported. `test/nag.test.ts` pins the full list of raw findings these entries cover.
  */
-export const NAG_ACKNOWLEDGEMENTS: readonly NagAcknowledgement[] = [];
+export const NAG_ACKNOWLEDGEMENTS: readonly NagAcknowledgement[] = [
+  // App fleet (lib/fleet.ts, lib/service-settings.ts)
+  {
+    stacks: ['Primary', 'Standby'],
+    path: 'Fleet/LoadBalancer/SecurityGroup/Resource',
+    id: 'AwsSolutions-EC23',
+    reason:
+      'The internet-facing ALB is the origin of CloudFront and the target of Route 53 health checkers, both of which ' +
+      'connect from large, changing public address ranges; port 80 only redirects to HTTPS. Narrowing ingress to the ' +
+      'CloudFront origin-facing prefix list plus the health-checker ranges is tracked with the edge tier (issue 6).',
+  },
+  {
+    stacks: ['Primary', 'Standby'],
+    path: 'Fleet/AccessLogs/Resource',
+    id: 'AwsSolutions-S1',
+    reason:
+      'This bucket is itself the ALB access-log destination; only the ELB log-delivery service writes to it, and ' +
+      'logging its own accesses into yet another bucket would only move the same finding there.',
+  },
+  {
+    stacks: ['Primary', 'Standby'],
+    path: 'Fleet/InstanceRole/Resource',
+    id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonSSMManagedInstanceCore]',
+    reason:
+      'Session Manager replaces SSH on the fleet; AWS maintains this policy in step with the SSM agent, and its ' +
+      'actions (ssm, ssmmessages, ec2messages) have no resource scoping an own copy could add.',
+  },
+  {
+    stacks: ['Primary', 'Standby'],
+    path: 'Fleet/InstanceRole/DefaultPolicy/Resource',
+    id: 'AwsSolutions-IAM5[Resource::*]',
+    reason:
+      'cloudwatch:PutMetricData has no resource type, so it takes Resource "*"; the statement is confined to the ' +
+      "fleet's own metric namespace by the cloudwatch:namespace condition.",
+  },
+  {
+    stacks: ['Primary'],
+    path: 'ServiceSettings/JwtSigningKey/Resource',
+    id: 'AwsSolutions-SMG4',
+    reason:
+      'Rotating the JWT signing key invalidates every issued token at once unless the service verifies with the old ' +
+      'and the new key during an overlap; until the service supports two keys, rotation is a planned manual change.',
+  },
+];
 
 /**
  * Records each acknowledgement on its construct. Throws when an entry names a construct that does

@@ -56,4 +56,12 @@ export class PlatformNames {
   writeSwitchParameterName(): string {
     return `/${this.config.stackNamePrefix}/service/writes-enabled`;
   }
+
+  /**
+   * Secrets Manager name of the service's JWT signing key. The primary region owns the secret and
+   * replicates it under this same name to the standby region, so tokens stay valid after failover.
+   */
+  jwtSecretName(): string {
+    return `${this.config.stackNamePrefix}/service/jwt-signing-key`;
+  }
 }

@@ -22,9 +22,21 @@ function findings(stacks: readonly Stack[]): string[] {
  * The raw findings (before acknowledgement) that `lib/nag-acknowledgements.ts` covers, pinned:
  * a new finding changes this list even where an old acknowledgement would hide it.
  */
+const FLEET_FINDINGS = [
+  'Primary/Fleet/AccessLogs/Resource AwsSolutions-S1',
+  'Primary/Fleet/InstanceRole/DefaultPolicy/Resource AwsSolutions-IAM5[Resource::*]',
+  'Primary/Fleet/InstanceRole/Resource AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonSSMManagedInstanceCore]',
+  'Primary/Fleet/LoadBalancer/SecurityGroup/Resource AwsSolutions-EC23',
+  'Primary/ServiceSettings/JwtSigningKey/Resource AwsSolutions-SMG4',
+  'Standby/Fleet/AccessLogs/Resource AwsSolutions-S1',
+  'Standby/Fleet/InstanceRole/DefaultPolicy/Resource AwsSolutions-IAM5[Resource::*]',
+  'Standby/Fleet/InstanceRole/Resource AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonSSMManagedInstanceCore]',
+  'Standby/Fleet/LoadBalancer/SecurityGroup/Resource AwsSolutions-EC23',
+];
+
 const ACKNOWLEDGED_FINDINGS: Record<'production' | 'development', string[]> = {
-  production: [],
-  development: [],
+  production: [...FLEET_FINDINGS],
+  development: [...FLEET_FINDINGS],
 };
 
 describe.each(['production', 'development'] as const)('cdk-nag AwsSolutions on the %s profile', (profile) => {

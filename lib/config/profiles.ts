@@ -1,4 +1,5 @@
-import type { PlatformConfig, ProfileName, RegionalConfig } from './types';
+import { fleetProfile } from './fleet';
+import type { PlatformConfig, ProfileName, RegionalConfig, RegionRole } from './types';
 
 /**
  * The parts of a config that a profile decides. Account, domain, hosted zone and the pinned
@@ -21,8 +22,9 @@ const INTERFACE_ENDPOINTS = [
   'sts',
 ] as const;
 
-function productionRegion(vpcCidr: string): RegionalConfig {
+function productionRegion(vpcCidr: string, role: RegionRole): RegionalConfig {
   return {
+    fleet: fleetProfile('production', role),
     network: {
       vpcCidr,
       natGateways: 3,
@@ -35,8 +37,9 @@ function productionRegion(vpcCidr: string): RegionalConfig {
   };
 }
 
-function developmentRegion(vpcCidr: string): RegionalConfig {
+function developmentRegion(vpcCidr: string, role: RegionRole): RegionalConfig {
   return {
+    fleet: fleetProfile('development', role),
     network: {
       vpcCidr,
       natGateways: 1,
@@ -57,13 +60,13 @@ function developmentRegion(vpcCidr: string): RegionalConfig {
 export const PROFILES: Readonly<Record<ProfileName, ProfileSettings>> = {
   production: {
     stackNamePrefix: 'photo-prod',
-    primary: productionRegion('10.10.0.0/16'),
-    standby: productionRegion('10.20.0.0/16'),
+    primary: productionRegion('10.10.0.0/16', 'primary'),
+    standby: productionRegion('10.20.0.0/16', 'standby'),
   },
   development: {
     stackNamePrefix: 'photo-dev',
-    primary: developmentRegion('10.110.0.0/16'),
-    standby: developmentRegion('10.120.0.0/16'),
+    primary: developmentRegion('10.110.0.0/16', 'primary'),
+    standby: developmentRegion('10.120.0.0/16', 'standby'),
   },
 };
 

@@ -6,6 +6,8 @@
  * reads context or `process.env` itself.
  */
 
+import type { FleetConfig } from './fleet';
+
 /** The role a regional stack plays in the warm-standby pair. */
 export type RegionRole = 'primary' | 'standby';
 
@@ -42,6 +44,9 @@ export interface NetworkConfig {
 /** Sizes and settings that differ between the primary and the standby region. */
 export interface RegionalConfig {
   readonly network: NetworkConfig;
+
+  /** The ALB and Auto Scaling group of the service (`fleet.ts`). */
+  readonly fleet: FleetConfig;
 }
 
 /** Everything one deployment needs. */

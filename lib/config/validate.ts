@@ -1,4 +1,5 @@
 import { ConfigError, type ConfigProblem } from './errors';
+import { validateFleet } from './fleet';
 import type { NetworkConfig, PlatformConfig, RegionRole } from './types';
 
 /** Retention periods CloudWatch Logs accepts, in days. */
@@ -71,6 +72,7 @@ export function validateConfig(config: PlatformConfig): PlatformConfig {
       );
     }
     validateNetwork(config[role].network, `${role}.network`, check);
+    problems.push(...validateFleet(config[role].fleet, role));
   }
   check(
     config.regions.primary.region !== config.regions.standby.region,
