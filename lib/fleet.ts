@@ -29,6 +29,7 @@ export const TIER_ENVIRONMENT_KEYS = [
   'DB_READ_HOST',
   'DB_SECRET_ARN',
   'REDIS_URL',
+  'REDIS_CLUSTER',
   'REDIS_AUTH_SECRET_ARN',
   'MEDIA_BUCKET',
   'OPENSEARCH_ENDPOINT',
@@ -91,6 +92,14 @@ export interface FleetProps {
    * @default - none
    */
   readonly readableSecrets?: readonly secretsmanager.ISecret[];
+
+  /**
+   * KMS keys the instances may decrypt with, for secrets referred to by name (a replica secret
+   * in the standby region carries its region's data key).
+   *
+   * @default - none
+   */
+  readonly readableKeys?: readonly kms.IKey[];
 
   /** Key that encrypts the service log group. */
   readonly logsKey: kms.IKey;
@@ -330,6 +339,7 @@ export class Fleet extends Construct {
     props.writeSwitchParameter.grantRead(role);
     props.jwtSecret.grantRead(role);
     for (const secret of props.readableSecrets ?? []) secret.grantRead(role);
+    for (const key of props.readableKeys ?? []) key.grantDecrypt(role);
     this.serviceLogGroup.grantWrite(role);
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({

@@ -71,6 +71,54 @@ export const NAG_ACKNOWLEDGEMENTS: readonly NagAcknowledgement[] = [
       'Rotating the JWT signing key invalidates every issued token at once unless the service verifies with the old ' +
       'and the new key during an overlap; until the service supports two keys, rotation is a planned manual change.',
   },
+  {
+    stacks: ['Primary'],
+    path: 'Database/Replicas',
+    id: 'AwsSolutions-RDS2',
+    reason:
+      'In-region read replicas inherit storage encryption and the KMS key from the encrypted primary; ' +
+      'CloudFormation rejects StorageEncrypted beside SourceDBInstanceIdentifier, so the flag nag reads is absent.',
+  },
+  {
+    stacks: ['Primary'],
+    path: 'Database/Replicas',
+    id: 'AwsSolutions-RDS3',
+    reason:
+      'Each in-region read replica is single-AZ by design: the replicas are spread one per AZ, so losing an AZ ' +
+      'loses one replica of several, while the primary itself is Multi-AZ.',
+  },
+  {
+    stacks: ['Primary'],
+    path: 'Database/Replicas',
+    id: 'AwsSolutions-RDS11',
+    reason:
+      'A read replica inherits its engine from the source, so the template has no Engine for nag to read; the ' +
+      'replicas listen on the non-default port from config (test/data.test.ts asserts it).',
+  },
+  {
+    stacks: ['Standby'],
+    path: 'Database/CrossRegionReplica',
+    id: 'AwsSolutions-RDS11',
+    reason:
+      'A read replica inherits its engine from the source, so the template has no Engine for nag to read; the ' +
+      'replica listens on the non-default port from config (test/data.test.ts asserts it).',
+  },
+  {
+    stacks: ['Primary', 'Standby'],
+    path: 'Database/MonitoringRole',
+    id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole]',
+    reason:
+      'The AWS-maintained service role policy for RDS enhanced monitoring grants only the RDSOSMetrics log ' +
+      'group actions the monitoring agent needs; AWS keeps it in step with the agent.',
+  },
+  {
+    stacks: ['Primary', 'Standby'],
+    path: 'Cache/AuthToken',
+    id: 'AwsSolutions-SMG4',
+    reason:
+      'ElastiCache offers no hosted rotation function for Redis AUTH tokens; rotating needs a two-step ' +
+      'ModifyReplicationGroup (ROTATE, then SET) owned by an operations runbook, tracked as a known gap in lib/cache.ts.',
+  },
 ];
 
 /**

@@ -64,4 +64,42 @@ export class PlatformNames {
   jwtSecretName(): string {
     return `${this.config.stackNamePrefix}/service/jwt-signing-key`;
   }
+
+  /**
+   * RDS instance identifier of `role`'s database: the primary's, and in the standby region its
+   * cross-region read replica's (which becomes the primary after a failover).
+   */
+  databaseInstanceIdentifier(role: RegionRole): string {
+    return `${this.config.stackNamePrefix}-db-${role}`;
+  }
+
+  /** ARN of `role`'s database instance, usable from any region (the replica's source). */
+  databaseInstanceArn(role: RegionRole): string {
+    const { region } = this.config.regions[role];
+    return `arn:aws:rds:${region}:${this.config.account}:db:${this.databaseInstanceIdentifier(role)}`;
+  }
+
+  /**
+   * Name of the database's master-user secret. The primary replicates it into the standby region
+   * under the same name, so the standby's service finds it while us-east-1 is down.
+   */
+  databaseSecretName(): string {
+    return `${this.config.stackNamePrefix}/database/master`;
+  }
+
+  /** Name of the Redis replication group of one region. */
+  cacheReplicationGroupId(role: RegionRole): string {
+    return `${this.config.stackNamePrefix}-cache-${role}`;
+  }
+
+  /** Name of the AWS Backup vault of one region; the standby's receives the primary's copies. */
+  backupVaultName(role: RegionRole): string {
+    return `${this.config.stackNamePrefix}-data-${role}`;
+  }
+
+  /** ARN of `role`'s backup vault, usable from any region (the copy action's destination). */
+  backupVaultArn(role: RegionRole): string {
+    const { region } = this.config.regions[role];
+    return `arn:aws:backup:${region}:${this.config.account}:backup-vault:${this.backupVaultName(role)}`;
+  }
 }

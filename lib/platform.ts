@@ -51,6 +51,7 @@ export function createPlatform(app: App, config: PlatformConfig): Platform {
     env: env('standby'),
     config,
     role: 'standby',
+    dataKey: standbyFoundation.dataKey,
   });
   standby.addStackDependency(standbyFoundation, 'the standby encrypts with the foundation keys');
   standby.addStackDependency(primary, 'the cross-region database replica follows the primary');

@@ -10,7 +10,10 @@ export interface DatabaseConfig {
   readonly host: string;
   readonly port: number;
   readonly name: string;
-  /** Replica endpoint for reads; reads go to `host` when absent. */
+  /**
+   * Replica endpoint for reads; reads go to `host` when absent. `DB_READ_HOST` may list several
+   * replicas separated by commas: each process picks one at random, so a fleet spreads its reads.
+   */
   readonly readHost?: string;
   /** Static credentials; absent when `secretArn` is set. */
   readonly user?: string;
@@ -121,7 +124,7 @@ export function loadConfig(env: Env): AppConfig {
     host: required('DB_HOST', 'the PostgreSQL writer endpoint'),
     port: integer('DB_PORT', 5432, 1, 65535),
     name: required('DB_NAME', 'the database name'),
-    readHost: read('DB_READ_HOST'),
+    readHost: pickOne(read('DB_READ_HOST')),
     user: read('DB_USER'),
     password: read('DB_PASSWORD'),
     secretArn: read('DB_SECRET_ARN'),
@@ -237,6 +240,15 @@ export function loadConfig(env: Env): AppConfig {
     writesEnabled,
     logLevel,
   };
+}
+
+/** One entry of a comma-separated list, chosen at random; empty entries are ignored. */
+function pickOne(list: string | undefined): string | undefined {
+  const entries = (list ?? '')
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '');
+  return entries.length === 0 ? undefined : entries[Math.floor(Math.random() * entries.length)];
 }
 
 function isArn(value: string, service: string): boolean {

@@ -1,3 +1,4 @@
+import { developmentData, productionData } from './data';
 import { fleetProfile } from './fleet';
 import type { PlatformConfig, ProfileName, RegionalConfig, RegionRole } from './types';
 
@@ -34,6 +35,7 @@ function productionRegion(vpcCidr: string, role: RegionRole): RegionalConfig {
       flowLogRetentionDays: 365,
       interfaceEndpoints: INTERFACE_ENDPOINTS,
     },
+    data: productionData(role),
   };
 }
 
@@ -49,6 +51,7 @@ function developmentRegion(vpcCidr: string, role: RegionRole): RegionalConfig {
       flowLogRetentionDays: 30,
       interfaceEndpoints: INTERFACE_ENDPOINTS,
     },
+    data: developmentData(role),
   };
 }
 

@@ -6,6 +6,7 @@
  * reads context or `process.env` itself.
  */
 
+import type { DataConfig } from './data';
 import type { FleetConfig } from './fleet';
 
 /** The role a regional stack plays in the warm-standby pair. */
@@ -47,6 +48,8 @@ export interface RegionalConfig {
 
   /** The ALB and Auto Scaling group of the service (`fleet.ts`). */
   readonly fleet: FleetConfig;
+  /** PostgreSQL, Redis, Kafka, OpenSearch and backups (see `data.ts`). */
+  readonly data: DataConfig;
 }
 
 /** Everything one deployment needs. */

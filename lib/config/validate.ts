@@ -1,3 +1,4 @@
+import { validateData } from './data';
 import { ConfigError, type ConfigProblem } from './errors';
 import { validateFleet } from './fleet';
 import type { NetworkConfig, PlatformConfig, RegionRole } from './types';
@@ -73,6 +74,7 @@ export function validateConfig(config: PlatformConfig): PlatformConfig {
     }
     validateNetwork(config[role].network, `${role}.network`, check);
     problems.push(...validateFleet(config[role].fleet, role));
+    problems.push(...validateData(config[role].data, role, `${role}.data`, azs.length, LOG_RETENTION_DAYS));
   }
   check(
     config.regions.primary.region !== config.regions.standby.region,

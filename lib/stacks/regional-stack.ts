@@ -1,9 +1,13 @@
-import { Stack, type StackProps } from 'aws-cdk-lib';
+import { RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import * as route53 from 'aws-cdk-lib/aws-route53';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
+import { Cache } from '../cache';
 import type { PlatformConfig, RegionRole } from '../config/types';
+import { Database } from '../database';
 import { Fleet } from '../fleet';
 import { LogsKey } from '../logs-key';
 import { PlatformNames } from '../names';
@@ -17,6 +21,12 @@ export interface RegionalStackProps extends StackProps {
 
   /** `primary` serves all traffic; `standby` is the warm, scaled-down copy. */
   readonly role: RegionRole;
+
+  /**
+   * The region's data key, when another stack of the region owns it (the standby foundation's).
+   * @default - a new key with the data key alias (the primary region)
+   */
+  readonly dataKey?: kms.IKey;
 }
 
 /**
@@ -45,6 +55,14 @@ export class RegionalStack extends Stack {
 
   /** The fleet's internet-facing ALB: the origin the edge's Route 53 failover records point at. */
   readonly loadBalancer: elbv2.ApplicationLoadBalancer;
+  /** Encrypts the region's data stores, their secrets and snapshots. */
+  readonly dataKey: kms.IKey;
+
+  /** PostgreSQL: the primary with its replicas, or in the standby region the cross-region replica. */
+  readonly database: Database;
+
+  /** Redis, cluster mode enabled. */
+  readonly cache: Cache;
 
   constructor(scope: Construct, id: string, props: RegionalStackProps) {
     super(scope, id, props);
@@ -66,6 +84,67 @@ export class RegionalStack extends Stack {
       allowAllOutbound: true,
     });
 
+    const data = config[role].data;
+    const azs = config.regions[role].availabilityZones;
+    const otherRole: RegionRole = role === 'primary' ? 'standby' : 'primary';
+    // The foundation's key is used through an ARN view: grants on the key object itself would
+    // write the foundation stack's key policy from this stack and make a cycle (the key policy
+    // already delegates to IAM).
+    this.dataKey = props.dataKey
+      ? kms.Key.fromKeyArn(this, 'FoundationDataKey', props.dataKey.keyArn)
+      : new kms.Key(this, 'DataKey', {
+          alias: names.dataKeyAlias(),
+          description: 'Encrypts the photo platform data stores of this region',
+          enableKeyRotation: true,
+          removalPolicy: RemovalPolicy.RETAIN,
+        });
+
+    this.database = new Database(this, 'Database', {
+      config: data.database,
+      vpc: this.network.vpc,
+      availabilityZones: azs,
+      instanceIdentifier: names.databaseInstanceIdentifier(role),
+      encryptionKey: this.dataKey,
+      logsKey: this.logsKey.key,
+      logRetentionDays: data.database.logRetentionDays,
+      clientSecurityGroups: [this.fleetSecurityGroup],
+      ...(role === 'primary'
+        ? {
+            secretName: names.databaseSecretName(),
+            secretReplicaKeys: {
+              [config.regions[otherRole].region]: kms.Key.fromKeyArn(
+                this,
+                'StandbyDataKey',
+                names.dataKeyAliasArn(otherRole),
+              ),
+            },
+          }
+        : {
+            replicaOf: {
+              instanceArn: names.databaseInstanceArn(otherRole),
+              region: config.regions[otherRole].region,
+            },
+          }),
+    });
+
+    this.cache = new Cache(this, 'Cache', {
+      config: data.cache,
+      vpc: this.network.vpc,
+      availabilityZones: azs,
+      replicationGroupId: names.cacheReplicationGroupId(role),
+      encryptionKey: this.dataKey,
+      clientSecurityGroups: [this.fleetSecurityGroup],
+    });
+
+    // The standby reads the replica of the primary's master secret by name: a partial ARN (no
+    // random suffix), which GetSecretValue resolves, so nothing is imported from us-east-1.
+    const databaseSecret =
+      this.database.secret ??
+      secretsmanager.Secret.fromSecretNameV2(this, 'DatabaseSecret', names.databaseSecretName());
+    const databaseSecretArn = this.database.secret
+      ? this.database.secret.secretArn
+      : `arn:aws:secretsmanager:${config.regions[role].region}:${config.account}:secret:${names.databaseSecretName()}`;
+
     this.serviceSettings = new ServiceSettings(this, 'ServiceSettings', {
       role,
       jwtSecretName: names.jwtSecretName(),
@@ -84,9 +163,23 @@ export class RegionalStack extends Stack {
       certificateDomainName: names.regionalOriginDomainName(role),
       certificateAlternativeNames: [names.originDomainName()],
       serviceBundle: this.serviceBundle.asset,
-      // The data tiers (issue 5) add DB_*, REDIS_*, MEDIA_BUCKET, OPENSEARCH_ENDPOINT and
-      // KAFKA_BROKERS here, and their secrets to readableSecrets.
-      serviceEnvironment: {},
+      serviceEnvironment: {
+        DB_HOST: this.database.endpointAddress,
+        DB_PORT: String(this.database.port),
+        DB_NAME: this.database.databaseName,
+        // Every in-region replica (RDS instances have no shared reader endpoint, and a CNAME over
+        // them would fail verify-full); each instance picks one. The standby reads its only instance.
+        DB_READ_HOST: (this.database.readEndpointAddresses.length > 0
+          ? this.database.readEndpointAddresses
+          : [this.database.endpointAddress]
+        ).join(','),
+        DB_SECRET_ARN: databaseSecretArn,
+        REDIS_URL: `rediss://${this.cache.configurationEndpointAddress}:${this.cache.port}`,
+        REDIS_CLUSTER: 'true',
+        REDIS_AUTH_SECRET_ARN: this.cache.authToken.secretArn,
+      },
+      readableSecrets: [databaseSecret, this.cache.authToken],
+      readableKeys: [this.dataKey],
       jwtSecret: this.serviceSettings.jwtSecret,
       writeSwitchParameter: this.serviceSettings.writeSwitch,
       logsKey: this.logsKey.key,

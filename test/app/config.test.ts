@@ -33,6 +33,24 @@ describe('loadConfig', () => {
     });
   });
 
+  test('picks one read replica from a comma-separated DB_READ_HOST, ignoring empty entries', () => {
+    const replicas = ['replica-1.example', 'replica-2.example', 'replica-3.example'];
+    const picked = new Set<string | undefined>();
+    for (let i = 0; i < 200; i += 1) {
+      const config = loadConfig({
+        DB_HOST: 'writer.example',
+        DB_NAME: 'photos',
+        DB_USER: 'u',
+        DB_PASSWORD: 'p',
+        DB_READ_HOST: ` ${replicas.join(' , ')} ,`,
+        JWT_SECRET: 'x'.repeat(32),
+      });
+      picked.add(config.db.readHost);
+    }
+
+    expect([...picked].sort()).toEqual(replicas);
+  });
+
   test('reads the full fleet contract', () => {
     const config = loadConfig({
       PORT: '8443',
