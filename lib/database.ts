@@ -240,7 +240,8 @@ export class Database extends Construct {
       preferredBackupWindow: config.backupWindow,
       removalPolicy: RemovalPolicy.SNAPSHOT,
     });
-    primary.secret?.applyRemovalPolicy(RemovalPolicy.RETAIN);
+    // The generated secret (not the attachment `primary.secret` returns) holds the credentials.
+    (primary.node.findChild('Secret') as secretsmanager.Secret).applyRemovalPolicy(RemovalPolicy.RETAIN);
 
     // Hosted rotation: Secrets Manager deploys its own rotation function from a template, so
     // nothing is bundled here (no Docker, no SAR application to pin).

@@ -363,7 +363,8 @@ export class Fleet extends Construct {
     const key = new kms.Key(this, 'ScalingEventsKey', {
       description: 'Encrypts the photo API fleet scaling notifications',
       enableKeyRotation: true,
-      removalPolicy: RemovalPolicy.DESTROY,
+      // A deleted key cannot decrypt what it encrypted, so even this one outlives its stack.
+      removalPolicy: RemovalPolicy.RETAIN,
     });
     key.addToResourcePolicy(
       new iam.PolicyStatement({

@@ -22,6 +22,11 @@ export interface NagAcknowledgement {
   readonly reason: string;
 }
 
+/** How cdk-nag prints the topic ARN `Streaming.clientResourceArns()` builds from the cluster ARN. */
+const KAFKA_CLUSTER_ARN_PART = (index: number) =>
+  `{"Fn::Select":[${index},{"Fn::Split":[":cluster/",{"Fn::GetAtt":["StreamingClusterB09DA440","Arn"]}]}]}`;
+const KAFKA_TOPICS_ARN = `${KAFKA_CLUSTER_ARN_PART(0)}:topic/${KAFKA_CLUSTER_ARN_PART(1)}/*`;
+
 /**
  * Every acknowledged cdk-nag finding of the platform, in one reviewed place.
  *
@@ -118,6 +123,71 @@ export const NAG_ACKNOWLEDGEMENTS: readonly NagAcknowledgement[] = [
     reason:
       'ElastiCache offers no hosted rotation function for Redis AUTH tokens; rotating needs a two-step ' +
       'ModifyReplicationGroup (ROTATE, then SET) owned by an operations runbook, tracked as a known gap in lib/cache.ts.',
+  },
+  // Streaming, search and backup (lib/streaming.ts, lib/search.ts, lib/backup.ts)
+  {
+    stacks: ['Primary', 'Standby'],
+    path: 'AWS679f53fac002430cb0da5b7982bd2287/ServiceRole/Resource',
+    id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+    reason:
+      "The singleton function behind CDK's AwsCustomResource (MSK bootstrap brokers, the OpenSearch access policy) " +
+      'writes its own logs through the AWS-managed basic execution policy, which grants only CloudWatch Logs writes.',
+  },
+  {
+    stacks: ['Primary', 'Standby'],
+    path: 'AWS679f53fac002430cb0da5b7982bd2287/ServiceRole/DefaultPolicy/Resource',
+    id: 'AwsSolutions-IAM5[Action::kms:Describe*]',
+    reason:
+      'CDK adds read-only KMS describe actions on the data key for the OpenSearch access-policy update, which ' +
+      'validates the encrypted domain; they are scoped to the key ARN.',
+  },
+  {
+    stacks: ['Primary', 'Standby'],
+    path: 'AWS679f53fac002430cb0da5b7982bd2287/ServiceRole/DefaultPolicy/Resource',
+    id: 'AwsSolutions-IAM5[Action::kms:List*]',
+    reason:
+      'CDK adds read-only KMS list actions on the data key for the OpenSearch access-policy update, which ' +
+      'validates the encrypted domain; they are scoped to the key ARN.',
+  },
+  {
+    stacks: ['Primary', 'Standby'],
+    path: 'Search/Domain',
+    id: 'AwsSolutions-IAM5[Resource::*]',
+    reason:
+      'CloudWatch Logs resource policies have no resource-level permissions: the function that lets OpenSearch write ' +
+      'its slow and error logs must call logs:PutResourcePolicy on "*".',
+  },
+  {
+    stacks: ['Primary', 'Standby'],
+    path: 'Search/Domain/Resource',
+    id: 'AwsSolutions-OS3',
+    reason:
+      'The domain lives in isolated subnets behind a security group that admits only the fleet, and its access ' +
+      'policy admits only the fleet role with signed requests: an IP allowlist would add nothing.',
+  },
+  {
+    stacks: ['Primary', 'Standby'],
+    path: 'Fleet/InstanceRole/DefaultPolicy/Resource',
+    id: 'AwsSolutions-IAM5[Resource::<SearchDomain62FD613E.Arn>/*]',
+    reason:
+      "The service reads and writes its own indexes, whose names are paths under this region's domain ARN; the " +
+      'wildcard stays inside the one domain, and fine-grained access control governs each index.',
+  },
+  {
+    stacks: ['Primary', 'Standby'],
+    path: 'Fleet/InstanceRole/DefaultPolicy/Resource',
+    id: `AwsSolutions-IAM5[Resource::${KAFKA_TOPICS_ARN}]`,
+    reason:
+      "The outbox relay creates and writes one topic per event type; the wildcard covers the topics of this region's " +
+      'cluster only, as the ARN is built from the cluster ARN (name and UUID).',
+  },
+  {
+    stacks: ['Primary'],
+    path: 'DatabaseBackup/Plan/Database/Role/Resource',
+    id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup]',
+    reason:
+      'AWS Backup assumes this role to snapshot and copy the database; the AWS-managed policy is the one AWS keeps ' +
+      'in step with the services Backup supports.',
   },
 ];
 

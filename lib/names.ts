@@ -102,4 +102,14 @@ export class PlatformNames {
     const { region } = this.config.regions[role];
     return `arn:aws:backup:${region}:${this.config.account}:backup-vault:${this.backupVaultName(role)}`;
   }
+
+  /** Name of the MSK cluster of one region. */
+  streamingClusterName(role: RegionRole): string {
+    return `${this.config.stackNamePrefix}-events-${role}`;
+  }
+
+  /** Name of the OpenSearch domain of one region (at most 28 characters). */
+  searchDomainName(role: RegionRole): string {
+    return `${this.config.stackNamePrefix}-search-${role}`;
+  }
 }

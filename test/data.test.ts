@@ -10,6 +10,9 @@ import { platformFor } from './helpers/platform';
 
 process.env.CDK_VALIDATION = 'false';
 
+// biome-ignore lint/suspicious/noExplicitAny: synthesized template JSON has no static type
+type TemplateJson = any;
+
 type Resource = { Type: string; Properties: Record<string, unknown>; DeletionPolicy?: string };
 
 function resources(template: Template, type: string): Resource[] {
@@ -444,5 +447,277 @@ describe.each(CASES)('the service environment in the %s profile, %s region', (pr
       role === 'primary' ? 'DatabasePrimarySecret' : `secret:${build.config.stackNamePrefix}/database/master-??????`,
     );
     expect(policies).toContain('kms:Decrypt');
+  });
+});
+
+/** The security group ingress rules whose group id is `groupPrefix`'s, as [port, source logical id]. */
+function ingressOf(template: Template, groupPrefix: string): [number, string | undefined, unknown][] {
+  return resources(template, 'AWS::EC2::SecurityGroupIngress')
+    .filter((rule) => JSON.stringify(rule.Properties.GroupId).includes(groupPrefix))
+    .map((rule) => [
+      rule.Properties.FromPort as number,
+      (rule.Properties.SourceSecurityGroupId as { 'Fn::GetAtt': string[] } | undefined)?.['Fn::GetAtt']?.[0],
+      rule.Properties.CidrIp ?? rule.Properties.CidrIpv6,
+    ]);
+}
+
+describe.each(CASES)('Kafka (MSK) in the %s profile, %s region', (profile, role) => {
+  const build = platformFor(profile);
+  const stack: RegionalStack = build.platform[role];
+  const template = build.template(stack);
+  const config = build.config[role].data.streaming;
+  const [cluster] = resources(template, 'AWS::MSK::Cluster');
+  const props = cluster.Properties as TemplateJson;
+  const privateSubnets = stack.network.vpc.privateSubnets.map((subnet) => stack.resolve(subnet.subnetId));
+
+  test('3 brokers, one per AZ, in the private subnets', () => {
+    expect(props.NumberOfBrokerNodes).toBe(3);
+    expect(props.ClusterName).toBe(`${build.config.stackNamePrefix}-events-${role}`);
+    expect(props.KafkaVersion).toBe(config.kafkaVersion);
+    expect(props.BrokerNodeGroupInfo.InstanceType).toBe(config.brokerInstanceType);
+    expect(props.BrokerNodeGroupInfo.ClientSubnets).toEqual(privateSubnets);
+    const azs = stack.network.vpc.privateSubnets.map((subnet) => subnet.availabilityZone);
+    expect(new Set(azs).size).toBe(3);
+  });
+
+  test('TLS in transit, KMS at rest with the data key, IAM client authentication only', () => {
+    expect(props.EncryptionInfo.EncryptionInTransit).toEqual({ ClientBroker: 'TLS', InCluster: true });
+    expect(stack.resolve(props.EncryptionInfo.EncryptionAtRest.DataVolumeKMSKeyId)).toEqual(
+      stack.resolve(stack.dataKey.keyArn),
+    );
+    expect(props.ClientAuthentication).toEqual({
+      Sasl: { Iam: { Enabled: true } },
+      Unauthenticated: { Enabled: false },
+    });
+  });
+
+  test('broker logs go to an encrypted log group with a retention; enhanced monitoring is on', () => {
+    expect(props.LoggingInfo.BrokerLogs.CloudWatchLogs.Enabled).toBe(true);
+    const logGroupId = props.LoggingInfo.BrokerLogs.CloudWatchLogs.LogGroup.Ref;
+    const logGroup = template.toJSON().Resources[logGroupId];
+    expect(logGroup.Properties.RetentionInDays).toBe(config.logRetentionDays);
+    expect(logGroup.Properties.KmsKeyId).toBeDefined();
+    expect(props.EnhancedMonitoring).toBe(config.enhancedMonitoring);
+  });
+
+  test('storage autoscaling grows each broker volume toward the target use, never shrinks it', () => {
+    expect(props.BrokerNodeGroupInfo.StorageInfo.EBSStorageInfo.VolumeSize).toBe(config.volumeSizeGiB);
+    template.hasResourceProperties('AWS::ApplicationAutoScaling::ScalableTarget', {
+      ServiceNamespace: 'kafka',
+      ScalableDimension: 'kafka:broker-storage:VolumeSize',
+      MaxCapacity: config.maxVolumeSizeGiB,
+    });
+    template.hasResourceProperties('AWS::ApplicationAutoScaling::ScalingPolicy', {
+      PolicyType: 'TargetTrackingScaling',
+      TargetTrackingScalingPolicyConfiguration: {
+        PredefinedMetricSpecification: { PredefinedMetricType: 'KafkaBrokerStorageUtilization' },
+        TargetValue: config.storageTargetUtilizationPercent,
+        DisableScaleIn: true,
+      },
+    });
+  });
+
+  test('only the fleet (and the brokers themselves) reach the SASL/IAM port; no CIDR rules', () => {
+    const fleetId = logicalId(template, 'AWS::EC2::SecurityGroup', 'FleetSecurityGroup');
+    const brokersId = logicalId(template, 'AWS::EC2::SecurityGroup', 'StreamingSecurityGroup');
+
+    expect(ingressOf(template, brokersId).sort()).toEqual(
+      [
+        [9098, brokersId, undefined],
+        [9098, fleetId, undefined],
+      ].sort(),
+    );
+  });
+
+  test('the service gets the SASL/IAM bootstrap brokers and may write only its cluster topics', () => {
+    const [reader] = resources(template, 'Custom::AWS').filter((r) =>
+      JSON.stringify(r.Properties.Create).includes('getBootstrapBrokers'),
+    );
+    expect(JSON.stringify(reader.Properties.Create)).toContain('BootstrapBrokerStringSaslIam');
+    const policies = JSON.stringify(
+      Object.entries(template.findResources('AWS::IAM::Policy')).filter(([id]) => id.startsWith('FleetInstanceRole')),
+    );
+    expect(policies).toContain('kafka-cluster:WriteData');
+    expect(policies).toMatch(/:topic\/"?,?\{"Fn::Select":\[1,\{"Fn::Split":\[":cluster\/"/);
+  });
+
+  test('the cluster is retained when the stack is deleted', () => {
+    expect(cluster.DeletionPolicy).toBe('Retain');
+  });
+});
+
+describe.each(CASES)('OpenSearch in the %s profile, %s region', (profile, role) => {
+  const build = platformFor(profile);
+  const stack: RegionalStack = build.platform[role];
+  const template = build.template(stack);
+  const config = build.config[role].data.search;
+  const [domain] = resources(template, 'AWS::OpenSearchService::Domain');
+  const props = domain.Properties as TemplateJson;
+
+  test('dedicated masters and data nodes across 3 AZs with zone awareness, standby as configured', () => {
+    expect(props.ClusterConfig).toMatchObject({
+      InstanceCount: config.dataNodes,
+      InstanceType: config.dataNodeInstanceType,
+      DedicatedMasterEnabled: true,
+      DedicatedMasterCount: 3,
+      DedicatedMasterType: config.masterNodeInstanceType,
+      ZoneAwarenessEnabled: true,
+      ZoneAwarenessConfig: { AvailabilityZoneCount: 3 },
+      MultiAZWithStandbyEnabled: false,
+    });
+    expect(props.EngineVersion).toBe(config.engineVersion);
+  });
+
+  if (profile === 'production' && role === 'primary') {
+    test("production runs the seed's 10 data nodes with standby explicitly off", () => {
+      expect(props.ClusterConfig.InstanceCount).toBe(10);
+      expect(props.ClusterConfig.MultiAZWithStandbyEnabled).toBe(false);
+    });
+  }
+
+  test('inside the VPC, one isolated subnet per AZ', () => {
+    const isolated = stack.network.vpc.isolatedSubnets.map((subnet) => stack.resolve(subnet.subnetId));
+    expect(props.VPCOptions.SubnetIds).toEqual(isolated);
+    expect(new Set(stack.network.vpc.isolatedSubnets.map((subnet) => subnet.availabilityZone)).size).toBe(3);
+  });
+
+  test('encrypted at rest with the data key and between nodes; HTTPS only with TLS 1.2 or newer', () => {
+    expect(props.EncryptionAtRestOptions.Enabled).toBe(true);
+    expect(props.EncryptionAtRestOptions.KmsKeyId).toBeDefined();
+    expect(props.NodeToNodeEncryptionOptions).toEqual({ Enabled: true });
+    expect(props.DomainEndpointOptions).toEqual({
+      EnforceHTTPS: true,
+      TLSSecurityPolicy: 'Policy-Min-TLS-1-2-PFS-2023-10',
+    });
+  });
+
+  test('fine-grained access control with the fleet role as the IAM master user', () => {
+    const fleetRoleId = logicalId(template, 'AWS::IAM::Role', 'FleetInstanceRole');
+    expect(props.AdvancedSecurityOptions).toMatchObject({
+      Enabled: true,
+      InternalUserDatabaseEnabled: false,
+      MasterUserOptions: { MasterUserARN: { 'Fn::GetAtt': [fleetRoleId, 'Arn'] } },
+    });
+  });
+
+  test('slow-search, slow-index and error logs go to encrypted log groups with a retention', () => {
+    const options = props.LogPublishingOptions as Record<
+      string,
+      { Enabled: boolean; CloudWatchLogsLogGroupArn: TemplateJson }
+    >;
+    expect(Object.keys(options).sort()).toEqual(['ES_APPLICATION_LOGS', 'INDEX_SLOW_LOGS', 'SEARCH_SLOW_LOGS']);
+    for (const option of Object.values(options)) {
+      expect(option.Enabled).toBe(true);
+      const logGroup = template.toJSON().Resources[option.CloudWatchLogsLogGroupArn['Fn::GetAtt'][0]];
+      expect(logGroup.Properties.RetentionInDays).toBe(config.logRetentionDays);
+      expect(logGroup.Properties.KmsKeyId).toBeDefined();
+    }
+  });
+
+  test('only the fleet reaches HTTPS; no CIDR rules', () => {
+    const fleetId = logicalId(template, 'AWS::EC2::SecurityGroup', 'FleetSecurityGroup');
+    const searchId = logicalId(template, 'AWS::EC2::SecurityGroup', 'SearchSecurityGroup');
+    expect(ingressOf(template, searchId)).toEqual([[443, fleetId, undefined]]);
+  });
+
+  test('the domain is retained when the stack is deleted', () => {
+    expect(domain.DeletionPolicy).toBe('Retain');
+  });
+});
+
+describe.each(['production', 'development'] as const)('AWS Backup in the %s profile', (profile) => {
+  const build = platformFor(profile);
+  const config = build.config.primary.data.backup;
+  const primary = build.template(build.platform.primary);
+  const foundation = build.template(build.platform.standbyFoundation);
+  const prefix = build.config.stackNamePrefix;
+
+  test('snapshots the database every 6 hours, keeps each point 30 days (7 in development) and copies it to us-west-2', () => {
+    expect(config?.intervalHours).toBe(6);
+    primary.hasResourceProperties('AWS::Backup::BackupPlan', {
+      BackupPlan: {
+        BackupPlanRule: [
+          Match.objectLike({
+            ScheduleExpression: 'cron(0 0,6,12,18 * * ? *)',
+            StartWindowMinutes: 60,
+            CompletionWindowMinutes: 240,
+            Lifecycle: { DeleteAfterDays: profile === 'production' ? 30 : 7 },
+            CopyActions: [
+              {
+                DestinationBackupVaultArn: `arn:aws:backup:us-west-2:123456789012:backup-vault:${prefix}-data-standby`,
+                Lifecycle: { DeleteAfterDays: profile === 'production' ? 30 : 7 },
+              },
+            ],
+          }),
+        ],
+      },
+    });
+  });
+
+  test('selects the primary database instance', () => {
+    const dbId = logicalId(primary, 'AWS::RDS::DBInstance', 'DatabasePrimary');
+    primary.hasResourceProperties('AWS::Backup::BackupSelection', {
+      BackupSelection: Match.objectLike({
+        Resources: [Match.objectLike({ 'Fn::Join': ['', Match.arrayWith([{ Ref: dbId }])] })],
+      }),
+    });
+  });
+
+  test('the start windows stay well clear of the RDS backup window', () => {
+    const rdsWindowStart = Number(build.config.primary.data.database.backupWindow.slice(0, 2));
+    for (const hour of [0, 6, 12, 18]) {
+      const gapHours = Math.min(Math.abs(hour - rdsWindowStart), 24 - Math.abs(hour - rdsWindowStart));
+      expect(gapHours).toBeGreaterThanOrEqual(2);
+    }
+  });
+
+  test('both vaults are KMS-encrypted with their own region key and retained', () => {
+    for (const [template, stackPrefix] of [
+      [primary, 'DataKey'],
+      [foundation, 'DataKey'],
+    ] as const) {
+      const [vault] = Object.values(template.findResources('AWS::Backup::BackupVault')) as Resource[];
+      expect(vault.DeletionPolicy).toBe('Retain');
+      expect(JSON.stringify(vault.Properties.EncryptionKeyArn)).toContain(stackPrefix);
+    }
+    foundation.hasResourceProperties('AWS::Backup::BackupVault', { BackupVaultName: `${prefix}-data-standby` });
+    primary.hasResourceProperties('AWS::Backup::BackupVault', { BackupVaultName: `${prefix}-data-primary` });
+  });
+
+  test(
+    profile === 'production' ? 'the copy vault is locked in compliance mode' : 'the copy vault is not locked',
+    () => {
+      const [vault] = Object.values(foundation.findResources('AWS::Backup::BackupVault')) as Resource[];
+      if (profile === 'production') {
+        expect(vault.Properties.LockConfiguration).toEqual({ MinRetentionDays: 30, ChangeableForDays: 3 });
+      } else {
+        expect(vault.Properties.LockConfiguration).toBeUndefined();
+      }
+    },
+  );
+});
+
+describe.each(['production', 'development'] as const)('stateful resources in the %s profile', (profile) => {
+  const build = platformFor(profile);
+  const STATEFUL = [
+    'AWS::RDS::DBInstance',
+    'AWS::ElastiCache::ReplicationGroup',
+    'AWS::MSK::Cluster',
+    'AWS::OpenSearchService::Domain',
+    'AWS::Backup::BackupVault',
+    'AWS::KMS::Key',
+    'AWS::SecretsManager::Secret',
+    'AWS::S3::Bucket',
+  ];
+
+  test.each(STATEFUL)('every %s is retained or snapshotted when its stack is deleted', (type) => {
+    for (const stack of build.stacks) {
+      for (const [id, resource] of Object.entries(build.template(stack).findResources(type))) {
+        expect([`${stack.node.id}/${id}`, resource.DeletionPolicy]).toEqual([
+          `${stack.node.id}/${id}`,
+          expect.stringMatching(/^(Retain|Snapshot)$/),
+        ]);
+      }
+    }
   });
 });

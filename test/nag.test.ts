@@ -34,9 +34,29 @@ const FLEET_FINDINGS = [
   'Standby/Fleet/LoadBalancer/SecurityGroup/Resource AwsSolutions-EC23',
 ];
 
+/** Findings of MSK, OpenSearch and AWS Backup, the same in both profiles. */
+const STREAMING_SEARCH_BACKUP_FINDINGS = [
+  'Primary/AWS679f53fac002430cb0da5b7982bd2287/ServiceRole/DefaultPolicy/Resource AwsSolutions-IAM5[Action::kms:Describe*]',
+  'Primary/AWS679f53fac002430cb0da5b7982bd2287/ServiceRole/DefaultPolicy/Resource AwsSolutions-IAM5[Action::kms:List*]',
+  'Primary/AWS679f53fac002430cb0da5b7982bd2287/ServiceRole/Resource AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+  'Primary/DatabaseBackup/Plan/Database/Role/Resource AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup]',
+  'Primary/Fleet/InstanceRole/DefaultPolicy/Resource AwsSolutions-IAM5[Resource::<SearchDomain62FD613E.Arn>/*]',
+  'Primary/Fleet/InstanceRole/DefaultPolicy/Resource AwsSolutions-IAM5[Resource::{"Fn::Select":[0,{"Fn::Split":[":cluster/",{"Fn::GetAtt":["StreamingClusterB09DA440","Arn"]}]}]}:topic/{"Fn::Select":[1,{"Fn::Split":[":cluster/",{"Fn::GetAtt":["StreamingClusterB09DA440","Arn"]}]}]}/*]',
+  'Primary/Search/Domain/ESLogGroupPolicyc8f095195631cf3f14a59e778e247b71a40f8c7b5c/CustomResourcePolicy/Resource AwsSolutions-IAM5[Resource::*]',
+  'Primary/Search/Domain/Resource AwsSolutions-OS3',
+  'Standby/AWS679f53fac002430cb0da5b7982bd2287/ServiceRole/DefaultPolicy/Resource AwsSolutions-IAM5[Action::kms:Describe*]',
+  'Standby/AWS679f53fac002430cb0da5b7982bd2287/ServiceRole/DefaultPolicy/Resource AwsSolutions-IAM5[Action::kms:List*]',
+  'Standby/AWS679f53fac002430cb0da5b7982bd2287/ServiceRole/Resource AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+  'Standby/Fleet/InstanceRole/DefaultPolicy/Resource AwsSolutions-IAM5[Resource::<SearchDomain62FD613E.Arn>/*]',
+  'Standby/Fleet/InstanceRole/DefaultPolicy/Resource AwsSolutions-IAM5[Resource::{"Fn::Select":[0,{"Fn::Split":[":cluster/",{"Fn::GetAtt":["StreamingClusterB09DA440","Arn"]}]}]}:topic/{"Fn::Select":[1,{"Fn::Split":[":cluster/",{"Fn::GetAtt":["StreamingClusterB09DA440","Arn"]}]}]}/*]',
+  'Standby/Search/Domain/ESLogGroupPolicyc83dc1d71ec4ef1e6ae7f935f068840844ad994f16/CustomResourcePolicy/Resource AwsSolutions-IAM5[Resource::*]',
+  'Standby/Search/Domain/Resource AwsSolutions-OS3',
+];
+
 const ACKNOWLEDGED_FINDINGS: Record<'production' | 'development', string[]> = {
   production: [
     ...FLEET_FINDINGS,
+    ...STREAMING_SEARCH_BACKUP_FINDINGS,
     'Primary/Cache/AuthToken/Resource AwsSolutions-SMG4',
     'Primary/Database/MonitoringRole/Resource AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole]',
     'Primary/Database/Replicas/Replica1/Resource AwsSolutions-RDS11',
@@ -54,6 +74,7 @@ const ACKNOWLEDGED_FINDINGS: Record<'production' | 'development', string[]> = {
   ],
   development: [
     ...FLEET_FINDINGS,
+    ...STREAMING_SEARCH_BACKUP_FINDINGS,
     'Primary/Cache/AuthToken/Resource AwsSolutions-SMG4',
     'Primary/Database/MonitoringRole/Resource AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole]',
     'Primary/Database/Replicas/Replica1/Resource AwsSolutions-RDS11',

@@ -1,10 +1,12 @@
-import { RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { Lazy, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
+import { DatabaseBackup } from '../backup';
 import { Cache } from '../cache';
 import type { PlatformConfig, RegionRole } from '../config/types';
 import { Database } from '../database';
@@ -12,8 +14,10 @@ import { Fleet } from '../fleet';
 import { LogsKey } from '../logs-key';
 import { PlatformNames } from '../names';
 import { Network } from '../network';
+import { Search } from '../search';
 import { ServiceBundle } from '../service-bundle';
 import { ServiceSettings } from '../service-settings';
+import { Streaming } from '../streaming';
 
 /** Properties of {@link RegionalStack}. */
 export interface RegionalStackProps extends StackProps {
@@ -63,6 +67,15 @@ export class RegionalStack extends Stack {
 
   /** Redis, cluster mode enabled. */
   readonly cache: Cache;
+
+  /** MSK: the event stream the service's outbox relays to. */
+  readonly streaming: Streaming;
+
+  /** OpenSearch: the search index of users and captions. */
+  readonly search: Search;
+
+  /** AWS Backup of the database with copies into the standby region (the primary only). */
+  readonly databaseBackup?: DatabaseBackup;
 
   constructor(scope: Construct, id: string, props: RegionalStackProps) {
     super(scope, id, props);
@@ -136,6 +149,44 @@ export class RegionalStack extends Stack {
       clientSecurityGroups: [this.fleetSecurityGroup],
     });
 
+    this.streaming = new Streaming(this, 'Streaming', {
+      config: data.streaming,
+      vpc: this.network.vpc,
+      clusterName: names.streamingClusterName(role),
+      encryptionKey: this.dataKey,
+      logsKey: this.logsKey.key,
+      clientSecurityGroups: [this.fleetSecurityGroup],
+    });
+
+    // The fleet's role is the search master user; it is declared below, after the endpoint it reads.
+    let fleetRoleArn: string | undefined;
+    this.search = new Search(this, 'Search', {
+      config: data.search,
+      vpc: this.network.vpc,
+      domainName: names.searchDomainName(role),
+      // The domain takes the key id, which only the key itself gives as a plain reference (the
+      // ARN view would split an ARN, which the linter cannot follow through a stack output).
+      encryptionKey: props.dataKey ?? this.dataKey,
+      logsKey: this.logsKey.key,
+      clientSecurityGroups: [this.fleetSecurityGroup],
+      masterUserArn: Lazy.string({
+        produce: () => {
+          if (!fleetRoleArn) throw new Error('RegionalStack: the search master user is read before the fleet exists');
+          return fleetRoleArn;
+        },
+      }),
+    });
+
+    if (data.backup) {
+      this.databaseBackup = new DatabaseBackup(this, 'DatabaseBackup', {
+        config: data.backup,
+        database: this.database.instance,
+        vaultName: names.backupVaultName(role),
+        encryptionKey: this.dataKey,
+        copyVaultArn: names.backupVaultArn(otherRole),
+      });
+    }
+
     // The standby reads the replica of the primary's master secret by name: a partial ARN (no
     // random suffix), which GetSecretValue resolves, so nothing is imported from us-east-1.
     const databaseSecret =
@@ -177,6 +228,8 @@ export class RegionalStack extends Stack {
         REDIS_URL: `rediss://${this.cache.configurationEndpointAddress}:${this.cache.port}`,
         REDIS_CLUSTER: 'true',
         REDIS_AUTH_SECRET_ARN: this.cache.authToken.secretArn,
+        OPENSEARCH_ENDPOINT: this.search.endpoint,
+        KAFKA_BROKERS: this.streaming.bootstrapBrokers,
       },
       readableSecrets: [databaseSecret, this.cache.authToken],
       readableKeys: [this.dataKey],
@@ -186,5 +239,27 @@ export class RegionalStack extends Stack {
       metricsNamespace: `${config.stackNamePrefix}/fleet`,
     });
     this.loadBalancer = this.fleet.loadBalancer;
+    fleetRoleArn = this.fleet.instanceRole.roleArn;
+    this.search.grantReadWrite(this.fleet.instanceRole);
+    this.grantKafkaClient(this.fleet.instanceRole);
+  }
+
+  /** Lets `role` connect to the cluster and produce to (and create) its topics with IAM auth. */
+  private grantKafkaClient(role: iam.IRole): void {
+    const arns = this.streaming.clientResourceArns();
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'KafkaConnect',
+        actions: ['kafka-cluster:Connect', 'kafka-cluster:DescribeCluster'],
+        resources: [arns.cluster],
+      }),
+    );
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'KafkaProduce',
+        actions: ['kafka-cluster:DescribeTopic', 'kafka-cluster:CreateTopic', 'kafka-cluster:WriteData'],
+        resources: [arns.topics],
+      }),
+    );
   }
 }

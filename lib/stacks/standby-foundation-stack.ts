@@ -1,6 +1,7 @@
 import { RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
+import { CopyVault } from '../backup';
 import type { PlatformConfig } from '../config/types';
 import { PlatformNames } from '../names';
 
@@ -19,6 +20,9 @@ export class StandbyFoundationStack extends Stack {
   /** Encrypts the standby's copies of the data: database replica, media replica, backups. */
   readonly dataKey: kms.Key;
 
+  /** Receives the copies of the primary's database backups (when the profile backs up). */
+  readonly backupCopyVault?: CopyVault;
+
   constructor(scope: Construct, id: string, props: StandbyFoundationStackProps) {
     super(scope, id, props);
     const names = new PlatformNames(props.config);
@@ -29,5 +33,14 @@ export class StandbyFoundationStack extends Stack {
       enableKeyRotation: true,
       removalPolicy: RemovalPolicy.RETAIN,
     });
+
+    const backup = props.config.primary.data.backup;
+    if (backup) {
+      this.backupCopyVault = new CopyVault(this, 'BackupCopyVault', {
+        config: backup,
+        vaultName: names.backupVaultName('standby'),
+        encryptionKey: this.dataKey,
+      });
+    }
   }
 }
