@@ -30,6 +30,8 @@ export interface AppConfig {
   readonly db: DatabaseConfig;
   /** `redis://` or `rediss://` URL; absent means the in-process cache and per-process rate limits. */
   readonly redisUrl?: string;
+  /** Whether `redisUrl` is the configuration endpoint of a Redis Cluster (ElastiCache with cluster mode on). */
+  readonly redisCluster: boolean;
   readonly redisAuthSecretArn?: string;
   readonly jwtSecret?: string;
   readonly jwtSecretArn?: string;
@@ -153,6 +155,20 @@ export function loadConfig(env: Env): AppConfig {
       allowed: 'a redis:// or rediss:// URL, or unset for the in-memory cache',
     });
   }
+  const redisCluster = oneOf('REDIS_CLUSTER', ['true', 'false'], 'false') === 'true';
+  if (redisCluster && redisUrl === undefined) {
+    problems.push({
+      key: 'REDIS_CLUSTER',
+      value: 'true',
+      allowed: 'false unless REDIS_URL is set (cluster mode needs the configuration endpoint)',
+    });
+  } else if (redisCluster && redisUrl !== undefined && /^rediss?:\/\/[^\s/]+\/(?!0?$)/.test(redisUrl)) {
+    problems.push({
+      key: 'REDIS_URL',
+      value: redisUrl,
+      allowed: 'a URL without a database number when REDIS_CLUSTER=true (a cluster has database 0 only)',
+    });
+  }
   const redisAuthSecretArn = read('REDIS_AUTH_SECRET_ARN');
   if (redisAuthSecretArn !== undefined && !isArn(redisAuthSecretArn, 'secretsmanager')) {
     problems.push({
@@ -226,6 +242,7 @@ export function loadConfig(env: Env): AppConfig {
     tls: certFile !== undefined && keyFile !== undefined ? { certFile, keyFile } : undefined,
     db,
     redisUrl,
+    redisCluster,
     redisAuthSecretArn,
     jwtSecret,
     jwtSecretArn,

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
+import type { ConnectionOptions } from 'node:tls';
 import type pg from 'pg';
 import pino, { type Logger } from 'pino';
 import { type App, buildApp } from './app';
@@ -10,7 +10,7 @@ import { Breaker, type BreakerTuning, DEFAULT_BREAKER } from './breaker';
 import { type FeedCache, MemoryFeedCache, RedisFeedCache, StaleFeedStore } from './cache';
 import type { AppConfig } from './config';
 import type { ServiceContext } from './context';
-import { Database, withTimeout } from './db/database';
+import { Database } from './db/database';
 import { runMigrations } from './db/migrations';
 import { KafkaPublisher } from './kafka';
 import { LocalMediaStorage, type MediaStorage, S3MediaStorage } from './media';
@@ -18,6 +18,7 @@ import { Metrics } from './metrics';
 import type { EventPublisher } from './outbox';
 import { OutboxRelay } from './outbox';
 import { RateLimits } from './rate-limits';
+import { connectRedis, type RedisClient } from './redis';
 import { resolveSecrets } from './secrets';
 import { WriteSwitch } from './write-switch';
 
@@ -40,6 +41,8 @@ export interface ServiceTuning {
   readonly outboxPollMs: number;
   /** Logger to use. @default - JSON logs to stdout at the configured level */
   readonly logger?: Logger;
+  /** Extra TLS settings for a `rediss://` REDIS_URL. @default - Node's CA store (trusts ElastiCache) */
+  readonly redisTls?: ConnectionOptions;
 }
 
 export const DEFAULT_TUNING: ServiceTuning = {
@@ -99,7 +102,7 @@ export async function createService(config: AppConfig, tuningOverrides: Partial<
     logger,
   });
 
-  let redis: Redis | undefined;
+  let redis: RedisClient | undefined;
   try {
     const client = await db.writer.connect();
     try {
@@ -107,7 +110,15 @@ export async function createService(config: AppConfig, tuningOverrides: Partial<
     } finally {
       client.release();
     }
-    redis = config.redisUrl ? await connectRedis(config.redisUrl, secrets.redisPassword, logger) : undefined;
+    redis = config.redisUrl
+      ? await connectRedis({
+          url: config.redisUrl,
+          cluster: config.redisCluster,
+          password: secrets.redisPassword,
+          tls: tuning.redisTls,
+          logger,
+        })
+      : undefined;
   } catch (err) {
     await db.close().catch(() => {});
     throw err;
@@ -180,32 +191,4 @@ export async function createService(config: AppConfig, tuningOverrides: Partial<
     return closing;
   };
   return { app, context, logger, close };
-}
-
-/** Connects to Redis, waiting up to 3 s for it; a Redis that is down at start only degrades the service. */
-async function connectRedis(url: string, password: string | undefined, logger: Logger): Promise<Redis> {
-  const redis = new Redis(url, {
-    ...(password ? { password } : {}),
-    // Fail commands at once while disconnected instead of queueing them: callers fall back (database, insurance limiter).
-    enableOfflineQueue: false,
-    // Commands issued in the same tick (rate limit and cache reads of concurrent requests) share one write.
-    enableAutoPipelining: true,
-    maxRetriesPerRequest: 1,
-    connectTimeout: 2_000,
-    retryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
-  });
-  let lastError = '';
-  redis.on('error', (err: Error) => {
-    // Reconnection attempts repeat the same error; log each distinct one once.
-    if (err.message !== lastError) logger.warn({ err }, 'redis connection error');
-    lastError = err.message;
-  });
-  redis.on('ready', () => {
-    lastError = '';
-    logger.info('redis ready');
-  });
-  await withTimeout(new Promise<void>((resolve) => redis.once('ready', () => resolve())), 3_000, 'redis connect').catch(
-    (err) => logger.warn({ err }, 'redis not ready at start; running degraded until it is'),
-  );
-  return redis;
 }
