@@ -38,6 +38,7 @@ export interface AppConfig {
   /** S3 bucket for media; absent means local uploads under the OS temp directory. */
   readonly mediaBucket?: string;
   readonly awsRegion?: string;
+  /** HTTPS endpoint of the OpenSearch domain (SigV4-signed); absent means search reads PostgreSQL only. */
   readonly opensearchEndpoint?: string;
   readonly kafkaBrokers: readonly string[];
   /** SSM parameter whose value `on`/`off` is the region-local write switch. */
@@ -223,16 +224,22 @@ export function loadConfig(env: Env): AppConfig {
   const logLevel = oneOf<LogLevel>('LOG_LEVEL', LOG_LEVELS, 'info');
 
   const awsRegion = read('AWS_REGION');
-  const needsAws = [db.secretArn, redisAuthSecretArn, jwtSecretArn, mediaBucket, writeSwitchParameter].some(
-    (v) => v !== undefined,
-  );
+  const needsAws = [
+    db.secretArn,
+    redisAuthSecretArn,
+    jwtSecretArn,
+    mediaBucket,
+    writeSwitchParameter,
+    opensearchEndpoint,
+  ].some((v) => v !== undefined);
   if (awsRegion !== undefined && !/^[a-z]{2}(-[a-z]+)+-\d$/.test(awsRegion)) {
     problems.push({ key: 'AWS_REGION', value: awsRegion, allowed: 'an AWS region such as us-east-1' });
   } else if (awsRegion === undefined && needsAws) {
     problems.push({
       key: 'AWS_REGION',
       value: undefined,
-      allowed: 'an AWS region, required by the *_SECRET_ARN, MEDIA_BUCKET and WRITE_SWITCH_PARAMETER settings',
+      allowed:
+        'an AWS region, required by the *_SECRET_ARN, MEDIA_BUCKET, WRITE_SWITCH_PARAMETER and OPENSEARCH_ENDPOINT settings',
     });
   }
 

@@ -6,6 +6,7 @@ import type { MediaStorage } from './media';
 import type { Metrics } from './metrics';
 import type { RateLimits } from './rate-limits';
 import type { RedisClient } from './redis';
+import type { OpenSearchIndex } from './search';
 import type { WriteSwitch } from './write-switch';
 
 /** Everything the routes use, built once by `createService` (or by a test). */
@@ -16,6 +17,8 @@ export interface ServiceContext {
   readonly cacheBreaker?: Breaker;
   readonly redis?: RedisClient;
   readonly stale: StaleFeedStore;
+  /** The OpenSearch index behind its breaker; absent when OPENSEARCH_ENDPOINT is unset (search reads PostgreSQL). */
+  readonly search?: OpenSearchIndex;
   readonly limits: RateLimits;
   readonly tokens: Tokens;
   readonly media: MediaStorage;

@@ -19,6 +19,8 @@ import type { EventPublisher } from './outbox';
 import { OutboxRelay } from './outbox';
 import { RateLimits } from './rate-limits';
 import { connectRedis, type RedisClient } from './redis';
+import { OpenSearchIndex } from './search';
+import { SEARCH_STREAM, SearchIndexer } from './search-indexer';
 import { resolveSecrets } from './secrets';
 import { WriteSwitch } from './write-switch';
 
@@ -43,6 +45,12 @@ export interface ServiceTuning {
   readonly logger?: Logger;
   /** Extra TLS settings for a `rediss://` REDIS_URL. @default - Node's CA store (trusts ElastiCache) */
   readonly redisTls?: ConnectionOptions;
+  /** Breaker around OpenSearch (searches and indexing); when open, search reads PostgreSQL at once. */
+  readonly opensearchBreaker: BreakerTuning;
+  /** A search slower than this is abandoned for the PostgreSQL search. */
+  readonly searchTimeoutMs: number;
+  /** Extra TLS settings for OPENSEARCH_ENDPOINT. @default - Node's CA store (trusts the AWS domain) */
+  readonly opensearchTls?: ConnectionOptions;
 }
 
 export const DEFAULT_TUNING: ServiceTuning = {
@@ -55,6 +63,8 @@ export const DEFAULT_TUNING: ServiceTuning = {
   diskPath: '/',
   localMediaDir: join(tmpdir(), 'photo-platform-media'),
   outboxPollMs: 1_000,
+  opensearchBreaker: { timeoutMs: 5_000, errorThresholdPercentage: 50, volumeThreshold: 5, resetTimeoutMs: 10_000 },
+  searchTimeoutMs: 1_000,
 };
 
 /** A started service: its app (not listening yet), its parts and how to stop it. */
@@ -62,7 +72,7 @@ export interface Service {
   readonly app: App;
   readonly context: ServiceContext;
   readonly logger: Logger;
-  /** Stops accepting requests, lets in-flight ones finish, then closes the relay, pools and Redis. */
+  /** Stops accepting requests, lets in-flight ones finish, then closes the relays, OpenSearch, pools and Redis. */
   close(): Promise<void>;
 }
 
@@ -150,8 +160,17 @@ export async function createService(config: AppConfig, tuningOverrides: Partial<
       : undefined,
   );
   await writeSwitch.start();
-  if (config.opensearchEndpoint)
-    logger.warn('OPENSEARCH_ENDPOINT is set but search reads PostgreSQL (OpenSearch client not built yet)');
+  const onBreakerState = (name: string, state: string) => logger.warn({ breaker: name, state }, 'breaker state');
+  const search =
+    config.opensearchEndpoint && config.awsRegion
+      ? OpenSearchIndex.create({
+          endpoint: config.opensearchEndpoint,
+          region: config.awsRegion,
+          breaker: new Breaker('opensearch', tuning.opensearchBreaker, metrics, undefined, onBreakerState),
+          searchTimeoutMs: tuning.searchTimeoutMs,
+          tls: tuning.opensearchTls,
+        })
+      : undefined;
 
   const context: ServiceContext = {
     db,
@@ -159,6 +178,7 @@ export async function createService(config: AppConfig, tuningOverrides: Partial<
     cacheBreaker,
     redis,
     stale: new StaleFeedStore(),
+    search,
     limits: new RateLimits(redis),
     tokens: new Tokens(secrets.jwtSecret),
     media,
@@ -175,15 +195,33 @@ export async function createService(config: AppConfig, tuningOverrides: Partial<
   const publisher =
     tuning.eventPublisher ??
     (config.kafkaBrokers.length > 0 ? KafkaPublisher.create(config.kafkaBrokers, config.awsRegion) : undefined);
-  const relay = publisher ? new OutboxRelay(db, publisher, logger, tuning.outboxPollMs) : undefined;
-  relay?.start();
+  const active = () => writeSwitch.writesEnabled;
+  const relays = [
+    ...(publisher ? [new OutboxRelay({ db, publisher, logger, pollMs: tuning.outboxPollMs, active })] : []),
+    ...(search
+      ? [
+          new OutboxRelay({
+            db,
+            publisher: new SearchIndexer(db, search, logger),
+            logger,
+            stream: SEARCH_STREAM,
+            pollMs: tuning.outboxPollMs,
+            active,
+          }),
+        ]
+      : []),
+  ];
+  for (const relay of relays) relay.start();
 
   let closing: Promise<void> | undefined;
   const close = () => {
     closing ??= (async () => {
       writeSwitch.stop();
       await app.close();
-      await relay?.stop().catch((err) => logger.warn({ err }, 'outbox relay stop failed'));
+      await Promise.all(
+        relays.map((relay) => relay.stop().catch((err) => logger.warn({ err }, 'outbox relay stop failed'))),
+      );
+      await search?.close().catch((err) => logger.warn({ err }, 'opensearch client close failed'));
       cacheBreaker?.shutdown();
       redis?.disconnect();
       await db.close();
