@@ -62,6 +62,11 @@ export class Breaker {
     return this.breaker.halfOpen ? 'half-open' : 'closed';
   }
 
+  /** Calls refused without running because the breaker was open, since it was created. */
+  get rejections(): number {
+    return this.breaker.stats.rejects;
+  }
+
   shutdown(): void {
     this.breaker.shutdown();
   }

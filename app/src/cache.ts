@@ -1,6 +1,5 @@
-import type { Redis } from 'ioredis';
 import type { Breaker } from './breaker';
-import { withTimeout } from './db/database';
+import { pingRedis, type RedisClient } from './redis';
 
 /**
  * Where rendered feed pages are cached (cache-aside). A user's pages live under one key so that a write that
@@ -15,12 +14,15 @@ export interface FeedCache {
   ping(timeoutMs: number): Promise<void>;
 }
 
-/** Feed cache in Redis: one hash per user (`feed:<id>`, field = page), behind the Redis circuit breaker. */
+/**
+ * Feed cache in Redis: one hash per user (`feed:<id>`, field = page), behind the Redis circuit breaker. Every
+ * command touches one key, so in cluster mode each goes to the shard of its slot and users spread over shards.
+ */
 export class RedisFeedCache implements FeedCache {
   readonly kind = 'redis';
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly breaker: Breaker,
     private readonly ttlSeconds: number,
   ) {}
@@ -39,15 +41,17 @@ export class RedisFeedCache implements FeedCache {
   async invalidate(userIds: readonly string[]): Promise<void> {
     if (userIds.length === 0) return;
     await this.breaker.fire(async () => {
-      // Chunked so that a user with many followers does not build one huge command.
+      // One UNLINK per key: the keys of different users hash to different slots, which a multi-key command
+      // refuses in cluster mode (CROSSSLOT); auto-pipelining still sends each node's share in one write. Chunked
+      // so that a user with many followers does not queue everything at once.
       for (let i = 0; i < userIds.length; i += 500) {
-        await this.redis.unlink(...userIds.slice(i, i + 500).map(feedKey));
+        await Promise.all(userIds.slice(i, i + 500).map((id) => this.redis.unlink(feedKey(id))));
       }
     });
   }
 
   async ping(timeoutMs: number): Promise<void> {
-    await withTimeout(this.redis.ping(), timeoutMs, 'redis ping');
+    await pingRedis(this.redis, timeoutMs);
   }
 }
 

@@ -33,12 +33,15 @@ export interface AppConfig {
   readonly db: DatabaseConfig;
   /** `redis://` or `rediss://` URL; absent means the in-process cache and per-process rate limits. */
   readonly redisUrl?: string;
+  /** Whether `redisUrl` is the configuration endpoint of a Redis Cluster (ElastiCache with cluster mode on). */
+  readonly redisCluster: boolean;
   readonly redisAuthSecretArn?: string;
   readonly jwtSecret?: string;
   readonly jwtSecretArn?: string;
   /** S3 bucket for media; absent means local uploads under the OS temp directory. */
   readonly mediaBucket?: string;
   readonly awsRegion?: string;
+  /** HTTPS endpoint of the OpenSearch domain (SigV4-signed); absent means search reads PostgreSQL only. */
   readonly opensearchEndpoint?: string;
   readonly kafkaBrokers: readonly string[];
   /** SSM parameter whose value `on`/`off` is the region-local write switch. */
@@ -156,6 +159,20 @@ export function loadConfig(env: Env): AppConfig {
       allowed: 'a redis:// or rediss:// URL, or unset for the in-memory cache',
     });
   }
+  const redisCluster = oneOf('REDIS_CLUSTER', ['true', 'false'], 'false') === 'true';
+  if (redisCluster && redisUrl === undefined) {
+    problems.push({
+      key: 'REDIS_CLUSTER',
+      value: 'true',
+      allowed: 'false unless REDIS_URL is set (cluster mode needs the configuration endpoint)',
+    });
+  } else if (redisCluster && redisUrl !== undefined && /^rediss?:\/\/[^\s/]+\/(?!0?$)/.test(redisUrl)) {
+    problems.push({
+      key: 'REDIS_URL',
+      value: redisUrl,
+      allowed: 'a URL without a database number when REDIS_CLUSTER=true (a cluster has database 0 only)',
+    });
+  }
   const redisAuthSecretArn = read('REDIS_AUTH_SECRET_ARN');
   if (redisAuthSecretArn !== undefined && !isArn(redisAuthSecretArn, 'secretsmanager')) {
     problems.push({
@@ -210,16 +227,22 @@ export function loadConfig(env: Env): AppConfig {
   const logLevel = oneOf<LogLevel>('LOG_LEVEL', LOG_LEVELS, 'info');
 
   const awsRegion = read('AWS_REGION');
-  const needsAws = [db.secretArn, redisAuthSecretArn, jwtSecretArn, mediaBucket, writeSwitchParameter].some(
-    (v) => v !== undefined,
-  );
+  const needsAws = [
+    db.secretArn,
+    redisAuthSecretArn,
+    jwtSecretArn,
+    mediaBucket,
+    writeSwitchParameter,
+    opensearchEndpoint,
+  ].some((v) => v !== undefined);
   if (awsRegion !== undefined && !/^[a-z]{2}(-[a-z]+)+-\d$/.test(awsRegion)) {
     problems.push({ key: 'AWS_REGION', value: awsRegion, allowed: 'an AWS region such as us-east-1' });
   } else if (awsRegion === undefined && needsAws) {
     problems.push({
       key: 'AWS_REGION',
       value: undefined,
-      allowed: 'an AWS region, required by the *_SECRET_ARN, MEDIA_BUCKET and WRITE_SWITCH_PARAMETER settings',
+      allowed:
+        'an AWS region, required by the *_SECRET_ARN, MEDIA_BUCKET, WRITE_SWITCH_PARAMETER and OPENSEARCH_ENDPOINT settings',
     });
   }
 
@@ -229,6 +252,7 @@ export function loadConfig(env: Env): AppConfig {
     tls: certFile !== undefined && keyFile !== undefined ? { certFile, keyFile } : undefined,
     db,
     redisUrl,
+    redisCluster,
     redisAuthSecretArn,
     jwtSecret,
     jwtSecretArn,

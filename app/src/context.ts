@@ -1,4 +1,3 @@
-import type { Redis } from 'ioredis';
 import type { Principal, Tokens } from './auth';
 import type { Breaker } from './breaker';
 import type { FeedCache, StaleFeedStore } from './cache';
@@ -6,6 +5,8 @@ import type { Database } from './db/database';
 import type { MediaStorage } from './media';
 import type { Metrics } from './metrics';
 import type { RateLimits } from './rate-limits';
+import type { RedisClient } from './redis';
+import type { OpenSearchIndex } from './search';
 import type { WriteSwitch } from './write-switch';
 
 /** Everything the routes use, built once by `createService` (or by a test). */
@@ -14,8 +15,10 @@ export interface ServiceContext {
   readonly cache: FeedCache;
   /** Breaker around Redis; absent with the in-memory cache. */
   readonly cacheBreaker?: Breaker;
-  readonly redis?: Redis;
+  readonly redis?: RedisClient;
   readonly stale: StaleFeedStore;
+  /** The OpenSearch index behind its breaker; absent when OPENSEARCH_ENDPOINT is unset (search reads PostgreSQL). */
+  readonly search?: OpenSearchIndex;
   readonly limits: RateLimits;
   readonly tokens: Tokens;
   readonly media: MediaStorage;

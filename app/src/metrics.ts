@@ -33,6 +33,13 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly searches = new Counter({
+    name: 'search_requests_total',
+    help: 'Searches answered, by the store that answered: opensearch, or database (not configured or fallen back)',
+    labelNames: ['source'] as const,
+    registers: [this.registry],
+  });
+
   readonly breakerState = new Gauge({
     name: 'circuit_breaker_state',
     help: 'Circuit breaker state per dependency: 0 closed, 1 half-open, 2 open',

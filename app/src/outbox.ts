@@ -9,59 +9,113 @@ export interface OutboxEvent {
   readonly payload: unknown;
 }
 
-/** Where relayed events go (Kafka on AWS). Must throw when any event of the batch was not accepted. */
+/** Where relayed events go (Kafka, the search index). Must throw when any event of the batch is to be retried. */
 export interface EventPublisher {
   publish(events: readonly OutboxEvent[]): Promise<void>;
   close(): Promise<void>;
 }
 
 /**
+ * One consumer's view of the outbox: the column it stamps on the events it has taken, and which topics it takes.
+ * Each stream advances on its own, so a search index that is down does not hold back Kafka, nor the reverse.
+ */
+export interface OutboxStream {
+  /** Name in logs. */
+  readonly name: string;
+  /** Column of `outbox` set when this stream has taken an event. */
+  readonly doneColumn: 'published_at' | 'indexed_at';
+  /** Topics the stream takes. @default - every topic */
+  readonly topics?: readonly string[];
+}
+
+/** Every event, to Kafka. */
+export const KAFKA_STREAM: OutboxStream = { name: 'kafka', doneColumn: 'published_at' };
+
+/** Properties of {@link OutboxRelay}. */
+export interface OutboxRelayProps {
+  readonly db: Database;
+  readonly publisher: EventPublisher;
+  readonly logger: FastifyBaseLogger;
+  /** @default KAFKA_STREAM */
+  readonly stream?: OutboxStream;
+  /** Time between polls when the outbox is drained. @default 1000 */
+  readonly pollMs?: number;
+  /** Events per batch (one publish call, one transaction). @default 100 */
+  readonly batchSize?: number;
+  /**
+   * Whether to poll now. The service passes its write switch: the standby region's database is a read-only
+   * replica until promotion, where `FOR UPDATE` would fail on every poll and count against the database breaker.
+   *
+   * @default - always
+   */
+  readonly active?: () => boolean;
+}
+
+/**
  * The transactional outbox relay: routes write events into `outbox` in the same transaction as the change;
- * this loop publishes unpublished rows in id order and marks them published in the same transaction that
- * locked them (`FOR UPDATE SKIP LOCKED`, so instances share the work). Delivery is at least once: a crash
- * between publish and commit publishes the batch again, so consumers dedupe on the event id.
+ * this loop hands the stream's unhandled rows to the publisher in id order and stamps them in the same
+ * transaction that locked them (`FOR UPDATE SKIP LOCKED`, so instances share the work). Delivery is at least
+ * once: a crash between publish and commit hands the batch over again, so consumers dedupe on the event id.
  */
 export class OutboxRelay {
   private timer?: NodeJS.Timeout;
   private running?: Promise<unknown>;
+  private failing = false;
+  private readonly stream: OutboxStream;
+  private readonly pollMs: number;
+  private readonly batchSize: number;
+  private readonly selectSql: string;
 
-  constructor(
-    private readonly db: Database,
-    private readonly publisher: EventPublisher,
-    private readonly logger: FastifyBaseLogger,
-    private readonly pollMs = 1_000,
-    private readonly batchSize = 100,
-  ) {}
+  constructor(private readonly props: OutboxRelayProps) {
+    this.stream = props.stream ?? KAFKA_STREAM;
+    this.pollMs = props.pollMs ?? 1_000;
+    this.batchSize = props.batchSize ?? 100;
+    const { doneColumn, topics } = this.stream;
+    if (topics?.some((t) => !/^[a-z]+(\.[a-z]+)*$/.test(t))) {
+      throw new Error(`OutboxRelay: topics must be dotted lowercase names, got ${JSON.stringify(topics)}`);
+    }
+    // Topics as literals (checked above), so that the planner can use the stream's partial index.
+    const topicFilter = topics ? ` AND topic IN (${topics.map((t) => `'${t}'`).join(', ')})` : '';
+    this.selectSql = `SELECT id, topic, event_key, payload FROM outbox
+       WHERE ${doneColumn} IS NULL${topicFilter} ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED`;
+  }
 
-  /** Publishes one batch; returns how many events it relayed. */
+  /** Hands over one batch; returns how many events it relayed. */
   async relayOnce(): Promise<number> {
-    return this.db.transaction(async (tx) => {
+    return this.props.db.transaction(async (tx) => {
       const { rows } = await tx.query<{ id: string; topic: string; event_key: string; payload: unknown }>(
-        `SELECT id, topic, event_key, payload FROM outbox
-          WHERE published_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED`,
+        this.selectSql,
         [this.batchSize],
       );
       if (rows.length === 0) return 0;
-      await this.publisher.publish(
+      await this.props.publisher.publish(
         rows.map((r) => ({ id: r.id, topic: r.topic, key: r.event_key, payload: r.payload })),
       );
-      await tx.query('UPDATE outbox SET published_at = now() WHERE id = ANY($1::bigint[])', [rows.map((r) => r.id)]);
+      await tx.query(`UPDATE outbox SET ${this.stream.doneColumn} = now() WHERE id = ANY($1::bigint[])`, [
+        rows.map((r) => r.id),
+      ]);
       return rows.length;
     });
   }
 
   start(): void {
+    const { logger } = this.props;
     const tick = async () => {
       try {
         while ((await this.relayOnce()) === this.batchSize) {
           // A full batch: more are waiting.
         }
+        if (this.failing) logger.info({ stream: this.stream.name }, 'outbox relay recovered');
+        this.failing = false;
       } catch (err) {
-        this.logger.warn({ err }, 'outbox relay failed; retrying');
+        // Every poll fails the same way during an outage: warn once, then keep it to debug.
+        if (this.failing) logger.debug({ err, stream: this.stream.name }, 'outbox relay still failing');
+        else logger.warn({ err, stream: this.stream.name }, 'outbox relay failed; retrying every poll');
+        this.failing = true;
       }
     };
     this.timer = setInterval(() => {
-      if (this.running) return;
+      if (this.running || this.props.active?.() === false) return;
       this.running = tick().finally(() => {
         this.running = undefined;
       });
@@ -72,6 +126,6 @@ export class OutboxRelay {
   async stop(): Promise<void> {
     clearInterval(this.timer);
     await this.running;
-    await this.publisher.close();
+    await this.props.publisher.close();
   }
 }

@@ -1,6 +1,6 @@
-import type { Redis } from 'ioredis';
 import { type RateLimiterAbstract, RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import { AppError } from './errors';
+import type { RedisClient } from './redis';
 
 /** The seed's limits per user and action. */
 export const RATE_LIMITS = {
@@ -24,11 +24,12 @@ export interface RateLimitState {
 /**
  * Per-user, per-action rate limits. Counted in Redis so that they hold across the fleet; each Redis limiter has
  * an in-memory insurance limiter with the same limit, so when Redis is down the limits still hold per process.
+ * Each count is one key (`rl:<action>:<key>`) updated by one script, so it works unchanged on a Redis Cluster.
  */
 export class RateLimits {
   private readonly limiters: Record<RateLimitedAction, RateLimiterAbstract>;
 
-  constructor(redis: Redis | undefined) {
+  constructor(redis: RedisClient | undefined) {
     const build = (action: RateLimitedAction): RateLimiterAbstract => {
       const { points, durationSeconds } = RATE_LIMITS[action];
       const memory = new RateLimiterMemory({ keyPrefix: `rl:${action}`, points, duration: durationSeconds });

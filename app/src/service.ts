@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
+import type { ConnectionOptions } from 'node:tls';
 import type pg from 'pg';
 import pino, { type Logger } from 'pino';
 import { type App, buildApp } from './app';
@@ -10,7 +10,7 @@ import { Breaker, type BreakerTuning, DEFAULT_BREAKER } from './breaker';
 import { type FeedCache, MemoryFeedCache, RedisFeedCache, StaleFeedStore } from './cache';
 import type { AppConfig } from './config';
 import type { ServiceContext } from './context';
-import { Database, withTimeout } from './db/database';
+import { Database } from './db/database';
 import { runMigrations } from './db/migrations';
 import { KafkaPublisher } from './kafka';
 import { LocalMediaStorage, type MediaStorage, S3MediaStorage } from './media';
@@ -18,6 +18,9 @@ import { Metrics } from './metrics';
 import type { EventPublisher } from './outbox';
 import { OutboxRelay } from './outbox';
 import { RateLimits } from './rate-limits';
+import { connectRedis, type RedisClient } from './redis';
+import { OpenSearchIndex } from './search';
+import { SEARCH_STREAM, SearchIndexer } from './search-indexer';
 import { resolveSecrets } from './secrets';
 import { WriteSwitch } from './write-switch';
 
@@ -40,6 +43,14 @@ export interface ServiceTuning {
   readonly outboxPollMs: number;
   /** Logger to use. @default - JSON logs to stdout at the configured level */
   readonly logger?: Logger;
+  /** Extra TLS settings for a `rediss://` REDIS_URL. @default - Node's CA store (trusts ElastiCache) */
+  readonly redisTls?: ConnectionOptions;
+  /** Breaker around OpenSearch (searches and indexing); when open, search reads PostgreSQL at once. */
+  readonly opensearchBreaker: BreakerTuning;
+  /** A search slower than this is abandoned for the PostgreSQL search. */
+  readonly searchTimeoutMs: number;
+  /** Extra TLS settings for OPENSEARCH_ENDPOINT. @default - Node's CA store (trusts the AWS domain) */
+  readonly opensearchTls?: ConnectionOptions;
 }
 
 export const DEFAULT_TUNING: ServiceTuning = {
@@ -52,6 +63,8 @@ export const DEFAULT_TUNING: ServiceTuning = {
   diskPath: '/',
   localMediaDir: join(tmpdir(), 'photo-platform-media'),
   outboxPollMs: 1_000,
+  opensearchBreaker: { timeoutMs: 5_000, errorThresholdPercentage: 50, volumeThreshold: 5, resetTimeoutMs: 10_000 },
+  searchTimeoutMs: 1_000,
 };
 
 /** A started service: its app (not listening yet), its parts and how to stop it. */
@@ -59,7 +72,7 @@ export interface Service {
   readonly app: App;
   readonly context: ServiceContext;
   readonly logger: Logger;
-  /** Stops accepting requests, lets in-flight ones finish, then closes the relay, pools and Redis. */
+  /** Stops accepting requests, lets in-flight ones finish, then closes the relays, OpenSearch, pools and Redis. */
   close(): Promise<void>;
 }
 
@@ -99,7 +112,7 @@ export async function createService(config: AppConfig, tuningOverrides: Partial<
     logger,
   });
 
-  let redis: Redis | undefined;
+  let redis: RedisClient | undefined;
   try {
     const client = await db.writer.connect();
     try {
@@ -107,7 +120,15 @@ export async function createService(config: AppConfig, tuningOverrides: Partial<
     } finally {
       client.release();
     }
-    redis = config.redisUrl ? await connectRedis(config.redisUrl, secrets.redisPassword, logger) : undefined;
+    redis = config.redisUrl
+      ? await connectRedis({
+          url: config.redisUrl,
+          cluster: config.redisCluster,
+          password: secrets.redisPassword,
+          tls: tuning.redisTls,
+          logger,
+        })
+      : undefined;
   } catch (err) {
     await db.close().catch(() => {});
     throw err;
@@ -139,8 +160,17 @@ export async function createService(config: AppConfig, tuningOverrides: Partial<
       : undefined,
   );
   await writeSwitch.start();
-  if (config.opensearchEndpoint)
-    logger.warn('OPENSEARCH_ENDPOINT is set but search reads PostgreSQL (OpenSearch client not built yet)');
+  const onBreakerState = (name: string, state: string) => logger.warn({ breaker: name, state }, 'breaker state');
+  const search =
+    config.opensearchEndpoint && config.awsRegion
+      ? OpenSearchIndex.create({
+          endpoint: config.opensearchEndpoint,
+          region: config.awsRegion,
+          breaker: new Breaker('opensearch', tuning.opensearchBreaker, metrics, undefined, onBreakerState),
+          searchTimeoutMs: tuning.searchTimeoutMs,
+          tls: tuning.opensearchTls,
+        })
+      : undefined;
 
   const context: ServiceContext = {
     db,
@@ -148,6 +178,7 @@ export async function createService(config: AppConfig, tuningOverrides: Partial<
     cacheBreaker,
     redis,
     stale: new StaleFeedStore(),
+    search,
     limits: new RateLimits(redis),
     tokens: new Tokens(secrets.jwtSecret),
     media,
@@ -164,15 +195,33 @@ export async function createService(config: AppConfig, tuningOverrides: Partial<
   const publisher =
     tuning.eventPublisher ??
     (config.kafkaBrokers.length > 0 ? KafkaPublisher.create(config.kafkaBrokers, config.awsRegion) : undefined);
-  const relay = publisher ? new OutboxRelay(db, publisher, logger, tuning.outboxPollMs) : undefined;
-  relay?.start();
+  const active = () => writeSwitch.writesEnabled;
+  const relays = [
+    ...(publisher ? [new OutboxRelay({ db, publisher, logger, pollMs: tuning.outboxPollMs, active })] : []),
+    ...(search
+      ? [
+          new OutboxRelay({
+            db,
+            publisher: new SearchIndexer(db, search, logger),
+            logger,
+            stream: SEARCH_STREAM,
+            pollMs: tuning.outboxPollMs,
+            active,
+          }),
+        ]
+      : []),
+  ];
+  for (const relay of relays) relay.start();
 
   let closing: Promise<void> | undefined;
   const close = () => {
     closing ??= (async () => {
       writeSwitch.stop();
       await app.close();
-      await relay?.stop().catch((err) => logger.warn({ err }, 'outbox relay stop failed'));
+      await Promise.all(
+        relays.map((relay) => relay.stop().catch((err) => logger.warn({ err }, 'outbox relay stop failed'))),
+      );
+      await search?.close().catch((err) => logger.warn({ err }, 'opensearch client close failed'));
       cacheBreaker?.shutdown();
       redis?.disconnect();
       await db.close();
@@ -180,32 +229,4 @@ export async function createService(config: AppConfig, tuningOverrides: Partial<
     return closing;
   };
   return { app, context, logger, close };
-}
-
-/** Connects to Redis, waiting up to 3 s for it; a Redis that is down at start only degrades the service. */
-async function connectRedis(url: string, password: string | undefined, logger: Logger): Promise<Redis> {
-  const redis = new Redis(url, {
-    ...(password ? { password } : {}),
-    // Fail commands at once while disconnected instead of queueing them: callers fall back (database, insurance limiter).
-    enableOfflineQueue: false,
-    // Commands issued in the same tick (rate limit and cache reads of concurrent requests) share one write.
-    enableAutoPipelining: true,
-    maxRetriesPerRequest: 1,
-    connectTimeout: 2_000,
-    retryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
-  });
-  let lastError = '';
-  redis.on('error', (err: Error) => {
-    // Reconnection attempts repeat the same error; log each distinct one once.
-    if (err.message !== lastError) logger.warn({ err }, 'redis connection error');
-    lastError = err.message;
-  });
-  redis.on('ready', () => {
-    lastError = '';
-    logger.info('redis ready');
-  });
-  await withTimeout(new Promise<void>((resolve) => redis.once('ready', () => resolve())), 3_000, 'redis connect').catch(
-    (err) => logger.warn({ err }, 'redis not ready at start; running degraded until it is'),
-  );
-  return redis;
 }

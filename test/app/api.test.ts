@@ -234,13 +234,13 @@ describe('posts, feed, likes, comments, follows', () => {
     expect(users.json().users).toEqual([{ username: 'alice' }]);
   });
 
-  test('posts, likes and follows write their events to the outbox in the same transaction', async () => {
+  test('registrations, posts, likes and follows write their events to the outbox in the same transaction', async () => {
     const events = await pgServer.sql<{ topic: string; n: number }>(
       'SELECT topic, count(*)::int AS n FROM outbox GROUP BY topic ORDER BY topic',
     );
-    const [counts] = await pgServer.sql<{ posts: number; likes: number; follows: number }>(
-      `SELECT (SELECT count(*)::int FROM posts) AS posts, (SELECT count(*)::int FROM likes) + 1 AS likes,
-              (SELECT count(*)::int FROM follows) + 1 AS follows`,
+    const [counts] = await pgServer.sql<{ users: number; posts: number; likes: number; follows: number }>(
+      `SELECT (SELECT count(*)::int FROM users) AS users, (SELECT count(*)::int FROM posts) AS posts,
+              (SELECT count(*)::int FROM likes) + 1 AS likes, (SELECT count(*)::int FROM follows) + 1 AS follows`,
     );
 
     // One like and one follow were undone since (their events stay: events are facts).
@@ -248,6 +248,7 @@ describe('posts, feed, likes, comments, follows', () => {
       { topic: 'follows.created', n: counts.follows },
       { topic: 'likes.created', n: counts.likes },
       { topic: 'posts.created', n: counts.posts },
+      { topic: 'users.created', n: counts.users },
     ]);
   });
 });
@@ -317,6 +318,6 @@ describe('operations', () => {
     await second.close();
     const applied = await pgServer.sql<{ name: string }>('SELECT name FROM pgmigrations ORDER BY id');
 
-    expect(applied.map((m) => m.name)).toEqual(['0001_initial_schema']);
+    expect(applied.map((m) => m.name)).toEqual(['0001_initial_schema', '0002_outbox_search_stream']);
   });
 });

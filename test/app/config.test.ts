@@ -27,6 +27,7 @@ describe('loadConfig', () => {
       tls: undefined,
       db: { host: 'db.internal', port: 5432, name: 'photos', ssl: 'disable', poolMax: 10, readHost: undefined },
       redisUrl: undefined,
+      redisCluster: false,
       kafkaBrokers: [],
       writesEnabled: true,
       logLevel: 'info',
@@ -65,6 +66,7 @@ describe('loadConfig', () => {
       DB_CA_FILE: '/etc/photo/rds-ca.pem',
       DB_POOL_MAX: '40',
       REDIS_URL: 'rediss://cache.example:6379',
+      REDIS_CLUSTER: 'true',
       REDIS_AUTH_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:redis-AbCdEf',
       JWT_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:jwt-AbCdEf',
       MEDIA_BUCKET: 'photo-media-123456789012-us-east-1',
@@ -80,7 +82,10 @@ describe('loadConfig', () => {
       port: 8443,
       tls: { certFile: '/etc/photo/cert.pem', keyFile: '/etc/photo/key.pem' },
       db: { port: 5433, readHost: 'reader.example', ssl: 'verify-full', caFile: '/etc/photo/rds-ca.pem', poolMax: 40 },
+      redisUrl: 'rediss://cache.example:6379',
+      redisCluster: true,
       kafkaBrokers: ['b-1.msk.example:9098', 'b-2.msk.example:9098'],
+      opensearchEndpoint: 'https://search.example',
       writeSwitchParameter: '/photo-platform/us-east-1/writes',
       writesEnabled: false,
       logLevel: 'warn',
@@ -94,10 +99,14 @@ describe('loadConfig', () => {
     ['DB_SSL', { DB_SSL: 'require' }, 'require'],
     ['DB_POOL_MAX', { DB_POOL_MAX: '-1' }, '-1'],
     ['REDIS_URL', { REDIS_URL: 'http://cache' }, 'http://cache'],
+    ['REDIS_CLUSTER', { REDIS_URL: 'redis://cache:6379', REDIS_CLUSTER: 'yes' }, 'yes'],
+    ['REDIS_CLUSTER', { REDIS_CLUSTER: 'true' }, 'true'],
+    ['REDIS_URL', { REDIS_URL: 'redis://cache:6379/2', REDIS_CLUSTER: 'true' }, 'redis://cache:6379/2'],
     ['LOG_LEVEL', { LOG_LEVEL: 'verbose' }, 'verbose'],
     ['WRITES_ENABLED', { WRITES_ENABLED: 'yes' }, 'yes'],
     ['KAFKA_BROKERS', { KAFKA_BROKERS: 'broker-without-port' }, 'broker-without-port'],
-    ['OPENSEARCH_ENDPOINT', { OPENSEARCH_ENDPOINT: 'http://plain' }, 'http://plain'],
+    ['OPENSEARCH_ENDPOINT', { OPENSEARCH_ENDPOINT: 'http://plain', AWS_REGION: 'us-east-1' }, 'http://plain'],
+    ['AWS_REGION', { OPENSEARCH_ENDPOINT: 'https://search.example' }, undefined],
     ['TLS_KEY_FILE', { TLS_CERT_FILE: '/cert.pem' }, undefined],
     ['AWS_REGION', { MEDIA_BUCKET: 'media-bucket' }, undefined],
     ['DB_SECRET_ARN', { DB_SECRET_ARN: 'not-an-arn', AWS_REGION: 'us-east-1' }, 'not-an-arn'],
@@ -107,6 +116,19 @@ describe('loadConfig', () => {
 
   test('reports every missing required variable at once', () => {
     expect(problemsOf({}).map((p) => p.key)).toEqual(['DB_HOST', 'DB_NAME', 'DB_SECRET_ARN', 'JWT_SECRET']);
+  });
+
+  test.each(['redis://cache:6379', 'redis://cache:6379/', 'redis://cache:6379/0'])(
+    'accepts %s as a cluster configuration endpoint',
+    (url) => {
+      expect(loadConfig({ ...BASE, REDIS_URL: url, REDIS_CLUSTER: 'true' }).redisCluster).toBe(true);
+    },
+  );
+
+  test('says what REDIS_CLUSTER allows', () => {
+    expect(() => loadConfig({ ...BASE, REDIS_URL: 'redis://cache:6379', REDIS_CLUSTER: 'on' })).toThrow(
+      'REDIS_CLUSTER="on": allowed true | false',
+    );
   });
 
   test('hides a short JWT secret in the error', () => {

@@ -1,6 +1,6 @@
 import type { Producer } from 'kafkajs';
 import { KafkaPublisher, kafkaConfig } from '../../app/src/kafka';
-import type { EventPublisher, OutboxEvent } from '../../app/src/outbox';
+import { type EventPublisher, type OutboxEvent, OutboxRelay } from '../../app/src/outbox';
 import type { Service } from '../../app/src/service';
 import { TestPostgres } from './helpers/servers';
 import { signUp, startService, uploadMedia } from './helpers/service';
@@ -40,7 +40,7 @@ describe('outbox relay on PostgreSQL', () => {
     for (let i = 0; i < 100 && !(await probe()); i++) await new Promise((resolve) => setTimeout(resolve, 100));
   }
 
-  test('relays post, follow and like events in order, once, and marks them published', async () => {
+  test('relays registration, follow, post and like events in order, once, and marks them published', async () => {
     const ann = await signUp(service, 'ann');
     const ben = await signUp(service, 'ben');
     await service.app.inject({
@@ -62,9 +62,11 @@ describe('outbox relay on PostgreSQL', () => {
       headers: { authorization: ben.authorization },
     });
 
-    await until(async () => publisher.events.length >= 3);
+    await until(async () => publisher.events.length >= 5);
 
     expect(publisher.events.map(({ topic, key, payload }) => ({ topic, key, payload }))).toEqual([
+      { topic: 'users.created', key: ann.id, payload: { userId: ann.id, createdAt: expect.any(String) } },
+      { topic: 'users.created', key: ben.id, payload: { userId: ben.id, createdAt: expect.any(String) } },
       { topic: 'follows.created', key: ben.id, payload: { followerId: ben.id, followeeId: ann.id } },
       { topic: 'posts.created', key: postId, payload: { postId, userId: ann.id, createdAt: expect.any(String) } },
       { topic: 'likes.created', key: postId, payload: { postId, userId: ben.id } },
@@ -83,13 +85,67 @@ describe('outbox relay on PostgreSQL', () => {
     });
     await new Promise((resolve) => setTimeout(resolve, 400));
 
-    expect(await unpublished()).toBe(1);
+    expect(await unpublished()).toBe(2);
     expect(publisher.events.length).toBe(before);
 
     publisher.failing = false;
     await until(async () => (await unpublished()) === 0);
 
-    expect(publisher.events.slice(before).map((e) => e.topic)).toEqual(['follows.created']);
+    expect(publisher.events.slice(before).map((e) => e.topic)).toEqual(['users.created', 'follows.created']);
+  });
+});
+
+describe('outbox relay with the write switch off', () => {
+  let pgServer: TestPostgres;
+  let writer: Service;
+
+  beforeAll(async () => {
+    pgServer = await TestPostgres.start();
+    writer = await startService(pgServer);
+    await signUp(writer, 'dora');
+  });
+
+  afterAll(async () => {
+    await writer?.close();
+    await pgServer?.destroy();
+  });
+
+  test('a service whose writes are off relays nothing (a standby database is read-only)', async () => {
+    const publisher = new RecordingPublisher();
+    const fenced = await startService(
+      pgServer,
+      undefined,
+      { eventPublisher: publisher, outboxPollMs: 50 },
+      { WRITES_ENABLED: 'false' },
+    );
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await fenced.close();
+
+    expect(publisher.events).toEqual([]);
+  });
+
+  test('the relay starts polling once it is active', async () => {
+    const publisher = new RecordingPublisher();
+    let active = false;
+    const relay = new OutboxRelay({
+      db: writer.context.db,
+      publisher,
+      logger: writer.logger,
+      pollMs: 50,
+      active: () => active,
+    });
+    relay.start();
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const whileInactive = publisher.events.length;
+      active = true;
+      for (let i = 0; i < 50 && publisher.events.length === 0; i++) await new Promise((r) => setTimeout(r, 50));
+
+      expect(whileInactive).toBe(0);
+      expect(publisher.events.map((e) => e.topic)).toEqual(['users.created']);
+    } finally {
+      await relay.stop();
+    }
   });
 });
 

@@ -71,6 +71,27 @@ export const MIGRATIONS: readonly { readonly name: string; readonly up: string; 
     `,
     down: 'DROP TABLE outbox, comments, likes, follows, posts, users;',
   },
+  {
+    // The search index consumes the outbox on its own (see SEARCH_STREAM in search-indexer.ts): the events it has
+    // indexed are stamped here, apart from published_at, so that each consumer advances at its own pace.
+    name: '0002_outbox_search_stream',
+    // Posts from before already have their posts.created events, still unindexed; users from before get a
+    // users.created event so that they reach the index too, stamped published because Kafka never carried
+    // registrations before this migration.
+    up: `
+      ALTER TABLE outbox ADD COLUMN indexed_at timestamptz;
+      CREATE INDEX outbox_unindexed_idx ON outbox (id)
+        WHERE indexed_at IS NULL AND topic IN ('posts.created', 'users.created');
+      INSERT INTO outbox (topic, event_key, payload, published_at)
+        SELECT 'users.created', id::text, jsonb_build_object('userId', id::text, 'createdAt', created_at), now()
+          FROM users ORDER BY id;
+    `,
+    down: `
+      DELETE FROM outbox WHERE topic = 'users.created';
+      DROP INDEX outbox_unindexed_idx;
+      ALTER TABLE outbox DROP COLUMN indexed_at;
+    `,
+  },
 ];
 
 /** Applies pending migrations under node-pg-migrate's advisory lock; instances starting together wait their turn. */

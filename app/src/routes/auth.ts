@@ -31,11 +31,20 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: ServiceContext): v
       const { username, email, password } = request.body;
       const passwordHash = await hashPassword(password);
       try {
-        const [row] = await ctx.db.query<{ id: string; username: string; email: string; created_at: Date }>(
-          `INSERT INTO users (username, email, password_hash) VALUES ($1, $2, $3)
-           RETURNING id, username, email, created_at`,
-          [username, email.toLowerCase(), passwordHash],
-        );
+        const row = await ctx.db.transaction(async (tx) => {
+          const inserted = await tx.query<{ id: string; username: string; email: string; created_at: Date }>(
+            `INSERT INTO users (username, email, password_hash) VALUES ($1, $2, $3)
+             RETURNING id, username, email, created_at`,
+            [username, email.toLowerCase(), passwordHash],
+          );
+          const user = inserted.rows[0];
+          await tx.query('INSERT INTO outbox (topic, event_key, payload) VALUES ($1, $2, $3)', [
+            'users.created',
+            user.id,
+            JSON.stringify({ userId: user.id, createdAt: user.created_at.toISOString() }),
+          ]);
+          return user;
+        });
         return reply
           .status(201)
           .send({ id: row.id, username: row.username, email: row.email, createdAt: row.created_at.toISOString() });

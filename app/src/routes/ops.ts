@@ -16,6 +16,7 @@ const HealthBody = Type.Object({
     database: Type.String(),
     replica: Type.String(),
     cache: Type.String(),
+    opensearch: Type.String(),
     disk: Type.String(),
   }),
   breakers: Type.Record(Type.String(), Type.String()),
@@ -23,8 +24,9 @@ const HealthBody = Type.Object({
 });
 
 export function registerOpsRoutes(app: FastifyInstance, ctx: ServiceContext): void {
-  // The seed's health check: the database decides healthy or not; the cache, the replica and the disk only
-  // degrade. Each check is bounded, so the answer comes within `healthTimeoutMs` whatever hangs.
+  // The seed's health check: the database decides healthy or not; the cache, the replica, OpenSearch (search
+  // falls back to PostgreSQL) and the disk only degrade. Each check is bounded, so the answer comes within
+  // `healthTimeoutMs` whatever hangs.
   app.get(
     '/health',
     { schema: { tags: ['ops'], response: { 200: HealthBody, 503: HealthBody } } },
@@ -35,25 +37,28 @@ export function registerOpsRoutes(app: FastifyInstance, ctx: ServiceContext): vo
           () => 'ok',
           () => 'failed',
         );
-      const [database, replica, cache, disk] = await Promise.all([
+      const { search } = ctx;
+      const [database, replica, cache, opensearch, disk] = await Promise.all([
         probe(() => ctx.db.ping('writer', timeout)),
         ctx.db.reader ? probe(() => ctx.db.ping('reader', timeout)) : Promise.resolve<CheckResult>('not-configured'),
         ctx.cache.kind === 'memory' ? Promise.resolve<CheckResult>('in-memory') : probe(() => ctx.cache.ping(timeout)),
+        search ? probe(() => search.ping(timeout)) : Promise.resolve<CheckResult>('not-configured'),
         checkDisk(ctx.diskPath, timeout),
       ]);
       const status =
         database === 'failed'
           ? 'unhealthy'
-          : [replica, cache, disk].some((c) => c === 'failed' || c === 'warning')
+          : [replica, cache, opensearch, disk].some((c) => c === 'failed' || c === 'warning')
             ? 'degraded'
             : 'healthy';
       const breakers: Record<string, string> = { database: ctx.db.writeBreaker.state };
       if (ctx.db.readBreaker) breakers['database-replica'] = ctx.db.readBreaker.state;
       if (ctx.cacheBreaker) breakers.redis = ctx.cacheBreaker.state;
+      if (search) breakers.opensearch = search.breaker.state;
       return reply.status(status === 'unhealthy' ? 503 : 200).send({
         status,
         timestamp: new Date().toISOString(),
-        checks: { database, replica, cache, disk },
+        checks: { database, replica, cache, opensearch, disk },
         breakers,
         writesEnabled: ctx.writeSwitch.writesEnabled,
       });

@@ -1,10 +1,12 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
+import { isBreakerError } from '../breaker';
 import type { ServiceContext } from '../context';
 import { AppError } from '../errors';
 import { invalidateFeeds } from '../feed';
 import { caller, setRateLimitHeaders } from '../http';
 import { BearerAuth, ErrorResponse, Username } from '../schemas';
+import { SEARCH_LIMIT, type SearchResults } from '../search';
 
 const UsernameParams = Type.Object({ username: Username });
 const FollowResponse = { 200: Type.Object({ username: Type.String(), following: Type.Boolean() }), 404: ErrorResponse };
@@ -96,8 +98,9 @@ export function registerUserRoutes(app: FastifyInstance, ctx: ServiceContext): v
     },
   );
 
-  // Search runs on PostgreSQL full-text search. Known gap: the OpenSearch path (used when OPENSEARCH_ENDPOINT is
-  // set) is not built yet, so that setting is accepted and logged but search still reads PostgreSQL (issue 3).
+  // Search reads OpenSearch when it is configured, and PostgreSQL's full-text indexes otherwise or whenever
+  // OpenSearch fails, times out or has its breaker open: both answer the same shape with the same semantics, and
+  // `x-search-source` says which one answered.
   app.get<{ Querystring: { q: string } }>(
     '/api/v1/search',
     {
@@ -112,22 +115,42 @@ export function registerUserRoutes(app: FastifyInstance, ctx: ServiceContext): v
         },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const q = request.query.q.trim();
-      const [users, posts] = await Promise.all([
-        ctx.db.read<{ username: string }>(
-          'SELECT username FROM users WHERE starts_with(lower(username), lower($1)) ORDER BY username LIMIT 20',
-          [q],
-        ),
-        ctx.db.read<{ id: string; author: string; caption: string }>(
-          `SELECT p.id, u.username AS author, p.caption
-             FROM posts p JOIN users u ON u.id = p.user_id
-            WHERE to_tsvector('simple', p.caption) @@ plainto_tsquery('simple', $1)
-            ORDER BY p.id DESC LIMIT 20`,
-          [q],
-        ),
-      ]);
-      return { users, posts };
+      if (ctx.search) {
+        try {
+          const found = await ctx.search.search(q);
+          ctx.metrics.searches.inc({ source: 'opensearch' });
+          reply.header('x-search-source', 'opensearch');
+          return found;
+        } catch (err) {
+          // While the breaker is open every search lands here at once; the state change itself is logged.
+          if (isBreakerError(err)) request.log.debug({ err }, 'opensearch skipped, searching PostgreSQL');
+          else request.log.warn({ err }, 'opensearch search failed, searching PostgreSQL');
+        }
+      }
+      const found = await searchDatabase(ctx, q);
+      ctx.metrics.searches.inc({ source: 'database' });
+      reply.header('x-search-source', 'database');
+      return found;
     },
   );
+}
+
+/** The PostgreSQL search: users by name prefix (any case), posts whose caption has every word, newest first. */
+async function searchDatabase(ctx: ServiceContext, q: string): Promise<SearchResults> {
+  const [users, posts] = await Promise.all([
+    ctx.db.read<{ username: string }>(
+      'SELECT username FROM users WHERE starts_with(lower(username), lower($1)) ORDER BY username LIMIT $2',
+      [q, SEARCH_LIMIT],
+    ),
+    ctx.db.read<{ id: string; author: string; caption: string }>(
+      `SELECT p.id, u.username AS author, p.caption
+         FROM posts p JOIN users u ON u.id = p.user_id
+        WHERE to_tsvector('simple', p.caption) @@ plainto_tsquery('simple', $1)
+        ORDER BY p.id DESC LIMIT $2`,
+      [q, SEARCH_LIMIT],
+    ),
+  ]);
+  return { users, posts };
 }
