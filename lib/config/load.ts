@@ -26,6 +26,8 @@ export type ContextReader = (key: string) => unknown;
  * - `account`, `domainName`, `hostedZoneId`: see `PLACEHOLDERS` for the defaults;
  * - `hostedZoneName`: the zone's name when it is a parent of `domainName` (default: `domainName`);
  * - `photo-platform:availabilityZones`: `{ "us-east-1": [3 names], "us-west-2": [3 names] }`;
+ * - `servingRegion`: `primary` (default) or `standby`, the region serving traffic after a failover
+ *   (see `PlatformConfig.servingRegion`);
  * - `overrides`: an object (or its JSON text) deep-merged over the profile, for one-off changes
  *   such as `-c overrides='{"primary":{"network":{"natGateways":2}}}'`. Unknown keys are errors.
  *
@@ -37,6 +39,16 @@ export function loadConfig(readContext: ContextReader): PlatformConfig {
     throw new ConfigError([{ key: 'profile', value: profile, allowed: `one of ${PROFILE_NAMES.join(', ')}` }]);
   }
   const settings = PROFILES[profile as ProfileName];
+  const servingRegion = readContext('servingRegion') ?? 'primary';
+  if (servingRegion !== 'primary' && servingRegion !== 'standby') {
+    throw new ConfigError([
+      {
+        key: 'servingRegion',
+        value: servingRegion,
+        allowed: 'primary (normal operation) or standby (after a failover, until failback)',
+      },
+    ]);
+  }
   const azs = readAvailabilityZones(readContext(AZ_CONTEXT_KEY));
 
   const base: PlatformConfig = {
@@ -49,11 +61,33 @@ export function loadConfig(readContext: ContextReader): PlatformConfig {
       primary: placement('us-east-1', azs),
       standby: placement('us-west-2', azs),
     },
+    servingRegion,
     ...settings,
   };
 
   const overrides = parseOverrides(readContext('overrides'));
-  return validateConfig(overrides === undefined ? base : (deepMerge(base, overrides, '') as PlatformConfig));
+  const merged = overrides === undefined ? base : (deepMerge(base, overrides, '') as PlatformConfig);
+  return validateConfig(merged.servingRegion === 'standby' ? afterFailover(merged) : merged);
+}
+
+/**
+ * The config of a deployment whose standby serves traffic: the standby fleet keeps the capacity
+ * the failover runbook gave it (the primary's bounds), so that a redeploy of us-west-2 during
+ * the outage does not shrink it back to the warm floor. Nothing stateful changes.
+ */
+export function afterFailover(config: PlatformConfig): PlatformConfig {
+  const { primary, standby } = config;
+  return {
+    ...config,
+    standby: {
+      ...standby,
+      fleet: {
+        ...standby.fleet,
+        minCapacity: Math.max(standby.fleet.minCapacity, primary.fleet.minCapacity),
+        maxCapacity: Math.max(standby.fleet.maxCapacity, primary.fleet.maxCapacity),
+      },
+    },
+  };
 }
 
 function placement(region: string, azs: Record<string, unknown>): RegionPlacement {

@@ -8,7 +8,7 @@ import type { PlatformConfig, ProfileName, RegionalConfig, RegionRole } from './
  */
 export type ProfileSettings = Omit<
   PlatformConfig,
-  'profile' | 'account' | 'domainName' | 'hostedZoneId' | 'hostedZoneName' | 'regions'
+  'profile' | 'account' | 'domainName' | 'hostedZoneId' | 'hostedZoneName' | 'regions' | 'servingRegion'
 >;
 
 /** Interface endpoints the fleet, the runbook and the monitoring agents reach AWS through. */

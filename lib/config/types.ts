@@ -75,6 +75,13 @@ export interface PlatformConfig {
   /** Region names and the three Availability Zones used in each. */
   readonly regions: Readonly<Record<RegionRole, RegionPlacement>>;
 
+  /**
+   * The region that serves traffic: `primary` normally, `standby` after the failover runbook has
+   * moved traffic to us-west-2 and until failback. With `standby`, the standby fleet's bounds are
+   * the primary's production bounds the runbook scaled it to, so a redeploy keeps them.
+   */
+  readonly servingRegion: RegionRole;
+
   /** Per-role settings. */
   readonly primary: RegionalConfig;
   readonly standby: RegionalConfig;

@@ -77,6 +77,12 @@ export function validateConfig(config: PlatformConfig): PlatformConfig {
     problems.push(...validateData(config[role].data, role, `${role}.data`, azs.length, LOG_RETENTION_DAYS));
   }
   check(
+    config.servingRegion === 'primary' || config.servingRegion === 'standby',
+    'servingRegion',
+    config.servingRegion,
+    'primary (normal operation) or standby (after a failover, until failback)',
+  );
+  check(
     config.regions.primary.region !== config.regions.standby.region,
     'regions.standby.region',
     config.regions.standby.region,
