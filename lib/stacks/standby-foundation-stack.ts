@@ -2,6 +2,8 @@ import { RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
 import type { PlatformConfig } from '../config/types';
+import { FailoverSwitch } from '../failover-switch';
+import { MediaStorage } from '../media-storage';
 import { PlatformNames } from '../names';
 
 /** Properties of {@link StandbyFoundationStack}. */
@@ -10,14 +12,21 @@ export interface StandbyFoundationStackProps extends StackProps {
 }
 
 /**
- * What us-west-2 must hold before us-east-1 deploys: the keys (and, as later tiers arrive, the
- * replica bucket and the backup vault) that us-east-1 replicates into. Splitting these from the
- * rest of the standby breaks the cycle between S3 replication (standby first) and the database
- * replica (primary first).
+ * What us-west-2 must hold before us-east-1 deploys: the keys, the media replica bucket (and, as
+ * later tiers arrive, the backup vault) that us-east-1 replicates into, and the failover switch
+ * alarm that the primary's Route 53 health check names. Splitting these from the rest of the
+ * standby breaks the cycle between S3 replication (standby first) and the database replica
+ * (primary first).
  */
 export class StandbyFoundationStack extends Stack {
   /** Encrypts the standby's copies of the data: database replica, media replica, backups. */
   readonly dataKey: kms.Key;
+
+  /** The replica of the primary's media bucket; the standby's service uploads into it after a failover. */
+  readonly mediaReplica: MediaStorage;
+
+  /** The alarm the failover runbook drives to force the primary origin unhealthy in Route 53. */
+  readonly failoverSwitch: FailoverSwitch;
 
   constructor(scope: Construct, id: string, props: StandbyFoundationStackProps) {
     super(scope, id, props);
@@ -28,6 +37,18 @@ export class StandbyFoundationStack extends Stack {
       description: 'Encrypts the standby region copies of the photo platform data',
       enableKeyRotation: true,
       removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    // The same lifecycle as the source: S3 replicates objects and delete markers, not transitions.
+    this.mediaReplica = new MediaStorage(this, 'MediaReplica', {
+      bucketName: names.mediaBucketName('standby'),
+      config: props.config.media,
+      encryptionKey: this.dataKey,
+    });
+
+    this.failoverSwitch = new FailoverSwitch(this, 'FailoverSwitch', {
+      alarmName: names.failoverSwitchAlarmName(),
+      metric: names.failoverSwitchMetric(),
     });
   }
 }
