@@ -3,13 +3,15 @@ import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { ConfigError } from '../lib/config/errors';
 import { loadConfig } from '../lib/config/load';
+import type { PlatformConfig } from '../lib/config/types';
 import { acknowledgeNagFindings } from '../lib/nag-acknowledgements';
 import { createPlatform } from '../lib/platform';
 
 const app = new App();
 
+let config: PlatformConfig;
 try {
-  const config = loadConfig((key) => app.node.tryGetContext(key));
+  config = loadConfig((key) => app.node.tryGetContext(key));
   createPlatform(app, config);
 } catch (error) {
   if (!(error instanceof ConfigError)) throw error;
@@ -17,5 +19,5 @@ try {
   process.exit(1);
 }
 
-acknowledgeNagFindings(app);
+acknowledgeNagFindings(app, config);
 Validations.of(app).addPlugins(new AwsSolutionsChecks(app));

@@ -46,10 +46,78 @@ export class PlatformNames {
 
   /**
    * Name of the CloudWatch alarm in the standby region that the failover runbook drives to force
-   * the primary's Route 53 health check unhealthy (a data-plane switch, see DESIGN.md).
+   * the primary's Route 53 health check unhealthy (a data-plane switch, see DESIGN.md). It watches
+   * the metric of `failoverSwitchMetric()`.
    */
   failoverSwitchAlarmName(): string {
     return `${this.config.stackNamePrefix}-force-primary-unhealthy`;
+  }
+
+  /**
+   * The metric the failover runbook writes, in the standby region, to flip the failover switch.
+   *
+   * `PutMetricData` in `standby`'s region with this namespace, metric name and dimensions, at
+   * standard resolution (Route 53 reads no high-resolution metrics) and with no unit: `forceValue`
+   * (1) forces the primary unhealthy, `releaseValue` (0) releases it. The switch latches: after a
+   * value, silence keeps the switch where it is, so the runbook writes once per flip (writing
+   * again is harmless). A metric never written leaves the primary healthy.
+   */
+  failoverSwitchMetric(): FailoverSwitchMetric {
+    return {
+      region: this.config.regions.standby.region,
+      namespace: `${this.config.stackNamePrefix}/failover`,
+      metricName: 'ForcePrimaryUnhealthy',
+      dimensions: { PrimaryRegion: this.config.regions.primary.region },
+      forceValue: 1,
+      releaseValue: 0,
+    };
+  }
+
+  /**
+   * `Name` tag of the primary's Route 53 health checks, so that the runbook finds them by tag (a
+   * health check has no name of its own): the calculated check that the PRIMARY record carries,
+   * and its two children, suffixed `-endpoint` and `-switch`.
+   */
+  primaryOriginHealthCheckName(): string {
+    return `${this.config.stackNamePrefix}-primary-origin`;
+  }
+
+  /** Set identifier of `role`'s record in the origin failover pair. */
+  originFailoverSetIdentifier(role: RegionRole): string {
+    return `${role}-${this.config.regions[role].region}`;
+  }
+
+  /**
+   * Name of `role`'s media bucket: the primary's holds the uploads, the standby's is its
+   * cross-region replica (and takes the uploads after a failover). S3 names are global, so the name
+   * carries the account and the region.
+   */
+  mediaBucketName(role: RegionRole): string {
+    const { region } = this.config.regions[role];
+    return `${this.config.stackNamePrefix}-media-${this.config.account}-${region}`;
+  }
+
+  /** ID of the replication rule of the media bucket, a dimension of its replication metrics. */
+  mediaReplicationRuleId(): string {
+    return 'media-to-standby';
+  }
+
+  /** Alias of the KMS key of the edge stack's CloudWatch Logs log groups (the WAF logs). */
+  edgeLogsKeyAlias(): string {
+    return `alias/${this.config.stackNamePrefix}/edge-logs`;
+  }
+
+  /** Log group of the WAF web ACL's logs; WAF requires the `aws-waf-logs-` prefix. */
+  webAclLogGroupName(): string {
+    return `aws-waf-logs-${this.config.stackNamePrefix}-edge`;
+  }
+
+  /** CloudWatch Logs delivery source and destination names of the CloudFront access logs. */
+  distributionAccessLogNames(): { readonly source: string; readonly destination: string } {
+    return {
+      source: `${this.config.stackNamePrefix}-cdn-access-logs`,
+      destination: `${this.config.stackNamePrefix}-cdn-access-logs-s3`,
+    };
   }
 
   /** SSM parameter (one per region) holding the service's write switch: `on` or `off`. */
@@ -112,4 +180,19 @@ export class PlatformNames {
   searchDomainName(role: RegionRole): string {
     return `${this.config.stackNamePrefix}-search-${role}`;
   }
+}
+
+/** The failover switch's metric: where the runbook writes it and what the values mean. */
+export interface FailoverSwitchMetric {
+  /** Region of the metric and its alarm: the standby region, which stays up when the primary fails. */
+  readonly region: string;
+  readonly namespace: string;
+  readonly metricName: string;
+  readonly dimensions: Readonly<Record<string, string>>;
+
+  /** The value that forces the primary's health check unhealthy. */
+  readonly forceValue: number;
+
+  /** The value that releases the switch (the primary's own health decides again). */
+  readonly releaseValue: number;
 }

@@ -1,7 +1,9 @@
 import type { Stack } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { NAG_ACKNOWLEDGEMENTS } from '../lib/nag-acknowledgements';
-import { buildPlatform, platformFor } from './helpers/platform';
+import { loadConfig } from '../lib/config/load';
+import { NAG_ACKNOWLEDGEMENTS, nagFindingId } from '../lib/nag-acknowledgements';
+import { PlatformNames } from '../lib/names';
+import { buildPlatform, CDK_JSON_CONTEXT, platformFor } from './helpers/platform';
 
 process.env.CDK_VALIDATION = 'false';
 
@@ -52,11 +54,26 @@ const STREAMING_SEARCH_BACKUP_FINDINGS = [
   'Standby/Search/Domain/ESLogGroupPolicyc83dc1d71ec4ef1e6ae7f935f068840844ad994f16/CustomResourcePolicy/Resource AwsSolutions-IAM5[Resource::*]',
   'Standby/Search/Domain/Resource AwsSolutions-OS3',
 ];
+/** Media storage and the edge; the bucket names carry the profile's prefix and the account. */
+function mediaAndEdgeFindings(prefix: string): string[] {
+  const bucket = (region: string) => `arn:<AWS::Partition>:s3:::${prefix}-media-123456789012-${region}`;
+  return [
+    'Edge/Distribution/AccessLogs/Resource AwsSolutions-S1',
+    'Edge/Distribution/Resource/Resource AwsSolutions-CFR1',
+    'Edge/Distribution/Resource/Resource AwsSolutions-CFR3',
+    `Primary/MediaAccess/Resource AwsSolutions-IAM5[Resource::${bucket('us-east-1')}/uploads/*]`,
+    'Primary/MediaStorage/ReplicationPolicy/Resource AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:kms:us-west-2:<AWS::AccountId>:key/*]',
+    `Primary/MediaStorage/ReplicationPolicy/Resource AwsSolutions-IAM5[Resource::${bucket('us-east-1')}/*]`,
+    `Primary/MediaStorage/ReplicationPolicy/Resource AwsSolutions-IAM5[Resource::${bucket('us-west-2')}/*]`,
+    `Standby/MediaAccess/Resource AwsSolutions-IAM5[Resource::${bucket('us-west-2')}/uploads/*]`,
+  ];
+}
 
 const ACKNOWLEDGED_FINDINGS: Record<'production' | 'development', string[]> = {
   production: [
     ...FLEET_FINDINGS,
     ...STREAMING_SEARCH_BACKUP_FINDINGS,
+    ...mediaAndEdgeFindings('photo-prod'),
     'Primary/Cache/AuthToken/Resource AwsSolutions-SMG4',
     'Primary/Database/MonitoringRole/Resource AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole]',
     'Primary/Database/Replicas/Replica1/Resource AwsSolutions-RDS11',
@@ -75,6 +92,7 @@ const ACKNOWLEDGED_FINDINGS: Record<'production' | 'development', string[]> = {
   development: [
     ...FLEET_FINDINGS,
     ...STREAMING_SEARCH_BACKUP_FINDINGS,
+    ...mediaAndEdgeFindings('photo-dev'),
     'Primary/Cache/AuthToken/Resource AwsSolutions-SMG4',
     'Primary/Database/MonitoringRole/Resource AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole]',
     'Primary/Database/Replicas/Replica1/Resource AwsSolutions-RDS11',
@@ -99,19 +117,33 @@ describe.each(['production', 'development'] as const)('cdk-nag AwsSolutions on t
 });
 
 test('every acknowledgement has a reason of substance and names one construct', () => {
+  const { config } = platformFor('production');
+  const names = new PlatformNames(config);
   for (const ack of NAG_ACKNOWLEDGEMENTS) {
     expect(ack.reason.length).toBeGreaterThan(30);
     expect(ack.path).not.toBe('');
-    expect(ack.id).toMatch(/^AwsSolutions-[A-Z]+\d+(\[.+\])?$/);
+    for (const stack of ack.stacks) {
+      expect(nagFindingId(ack, { config, names, stack })).toMatch(/^AwsSolutions-[A-Z]+\d+(\[.+\])?$/);
+    }
   }
+});
+
+test('a finding id that names a deployment resource follows the deployment', () => {
+  const ack = NAG_ACKNOWLEDGEMENTS.find((a) => a.path === 'MediaAccess/Resource');
+  const context: Record<string, unknown> = { ...CDK_JSON_CONTEXT, account: '210987654321' };
+  const config = loadConfig((key) => context[key]);
+
+  expect(ack && nagFindingId(ack, { config, names: new PlatformNames(config), stack: 'Standby' })).toBe(
+    'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::photo-prod-media-210987654321-us-west-2/uploads/*]',
+  );
 });
 
 test('an acknowledgement naming a missing construct fails synth', () => {
   const { acknowledgeNagFindings } = jest.requireActual('../lib/nag-acknowledgements');
-  const { app } = buildPlatform({ acknowledge: false });
+  const { app, config } = buildPlatform({ acknowledge: false });
 
   expect(() =>
-    acknowledgeNagFindings(app, [
+    acknowledgeNagFindings(app, config, [
       { stacks: ['Primary'], path: 'Nowhere/Resource', id: 'AwsSolutions-S1', reason: 'x' },
     ]),
   ).toThrow('cdk-nag acknowledgement AwsSolutions-S1 names Primary/Nowhere/Resource, which does not exist');

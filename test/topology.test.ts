@@ -1,4 +1,4 @@
-import { App, CfnOutput, Fn, Stack } from 'aws-cdk-lib';
+import { App, CfnOutput, Fn, Stack, Token } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { findCrossRegionReferences } from './helpers/cross-region';
@@ -41,6 +41,10 @@ describe.each(['production', 'development'] as const)('stack topology of the %s 
     expect(findCrossRegionReferences(assembly, 'us-west-2')).toEqual([]);
   });
 
+  test('no us-east-1 template references a value of a us-west-2 stack either (names cross, values do not)', () => {
+    expect(findCrossRegionReferences(assembly, 'us-east-1')).toEqual([]);
+  });
+
   test('every stack writes a template', () => {
     expect(assembly.stacks.map((artifact) => artifact.id).sort()).toEqual([
       'Edge',
@@ -80,6 +84,20 @@ describe('the cross-region reference check', () => {
 
     expect(findCrossRegionReferences(app.synth(), 'us-west-2')).toEqual([
       { stack: 'West', region: 'us-west-2', detail: 'Fn::ImportValue "east-value" exported in us-east-1' },
+    ]);
+  });
+
+  test('catches a us-west-2 template reading a stack output of a us-east-1 stack', () => {
+    const app = new App();
+    const west = new Stack(app, 'West', { env: { account: '123456789012', region: 'us-west-2' } });
+    new ssm.StringParameter(west, 'Read', {
+      stringValue: Token.asString({
+        'Fn::GetStackOutput': { StackName: 'East', Region: 'us-east-1', OutputName: 'X' },
+      }),
+    });
+
+    expect(findCrossRegionReferences(app.synth(), 'us-west-2')).toEqual([
+      { stack: 'West', region: 'us-west-2', detail: 'Fn::GetStackOutput of "East" in "us-east-1"' },
     ]);
   });
 

@@ -1,5 +1,7 @@
 import { developmentData, productionData } from './data';
+import { edgeProfile } from './edge';
 import { fleetProfile } from './fleet';
+import { mediaProfile } from './media';
 import type { PlatformConfig, ProfileName, RegionalConfig, RegionRole } from './types';
 
 /**
@@ -65,11 +67,15 @@ export const PROFILES: Readonly<Record<ProfileName, ProfileSettings>> = {
     stackNamePrefix: 'photo-prod',
     primary: productionRegion('10.10.0.0/16', 'primary'),
     standby: productionRegion('10.20.0.0/16', 'standby'),
+    media: mediaProfile('production'),
+    edge: edgeProfile('production'),
   },
   development: {
     stackNamePrefix: 'photo-dev',
     primary: developmentRegion('10.110.0.0/16', 'primary'),
     standby: developmentRegion('10.120.0.0/16', 'standby'),
+    media: mediaProfile('development'),
+    edge: edgeProfile('development'),
   },
 };
 

@@ -7,7 +7,9 @@
  */
 
 import type { DataConfig } from './data';
+import type { EdgeConfig } from './edge';
 import type { FleetConfig } from './fleet';
+import type { MediaConfig } from './media';
 
 /** The role a regional stack plays in the warm-standby pair. */
 export type RegionRole = 'primary' | 'standby';
@@ -85,6 +87,12 @@ export interface PlatformConfig {
   /** Per-role settings. */
   readonly primary: RegionalConfig;
   readonly standby: RegionalConfig;
+
+  /** The media bucket and its replica (`media.ts`). */
+  readonly media: MediaConfig;
+
+  /** CloudFront, WAF and the Route 53 failover of the API origin (`edge.ts`). */
+  readonly edge: EdgeConfig;
 }
 
 /** Where one role's stacks live. */

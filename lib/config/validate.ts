@@ -1,6 +1,8 @@
 import { validateData } from './data';
+import { validateEdge } from './edge';
 import { ConfigError, type ConfigProblem } from './errors';
 import { validateFleet } from './fleet';
+import { validateMedia } from './media';
 import type { NetworkConfig, PlatformConfig, RegionRole } from './types';
 
 /** Retention periods CloudWatch Logs accepts, in days. */
@@ -98,6 +100,8 @@ export function validateConfig(config: PlatformConfig): PlatformConfig {
       `a range disjoint from primary.network.vpcCidr (${config.primary.network.vpcCidr})`,
     );
   }
+
+  problems.push(...validateMedia(config.media), ...validateEdge(config.edge));
 
   if (problems.length > 0) throw new ConfigError(problems);
   return config;

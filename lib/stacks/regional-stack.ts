@@ -10,10 +10,12 @@ import { DatabaseBackup } from '../backup';
 import { Cache } from '../cache';
 import type { PlatformConfig, RegionRole } from '../config/types';
 import { Database } from '../database';
-import { Fleet } from '../fleet';
+import { Fleet, HEALTH_CHECK_PATH } from '../fleet';
 import { LogsKey } from '../logs-key';
+import { grantMediaObjectAccess, MediaStorage } from '../media-storage';
 import { PlatformNames } from '../names';
 import { Network } from '../network';
+import { OriginFailoverRecords } from '../origin-failover';
 import { Search } from '../search';
 import { ServiceBundle } from '../service-bundle';
 import { ServiceSettings } from '../service-settings';
@@ -59,6 +61,16 @@ export class RegionalStack extends Stack {
 
   /** The fleet's internet-facing ALB: the origin the edge's Route 53 failover records point at. */
   readonly loadBalancer: elbv2.ApplicationLoadBalancer;
+
+  /**
+   * The media bucket and its replication (the primary only; the standby's media bucket is the
+   * replica in the standby foundation).
+   */
+  readonly mediaStorage?: MediaStorage;
+
+  /** This region's records of the origin failover pair, and in the primary its health checks. */
+  readonly originFailover: OriginFailoverRecords;
+
   /** Encrypts the region's data stores, their secrets and snapshots. */
   readonly dataKey: kms.IKey;
 
@@ -225,6 +237,8 @@ export class RegionalStack extends Stack {
           : [this.database.endpointAddress]
         ).join(','),
         DB_SECRET_ARN: databaseSecretArn,
+        // The primary's bucket, or in the standby region its replica: uploads go there after a failover.
+        MEDIA_BUCKET: names.mediaBucketName(role),
         REDIS_URL: `rediss://${this.cache.configurationEndpointAddress}:${this.cache.port}`,
         REDIS_CLUSTER: 'true',
         REDIS_AUTH_SECRET_ARN: this.cache.authToken.secretArn,
@@ -242,6 +256,51 @@ export class RegionalStack extends Stack {
     fleetRoleArn = this.fleet.instanceRole.roleArn;
     this.search.grantReadWrite(this.fleet.instanceRole);
     this.grantKafkaClient(this.fleet.instanceRole);
+
+    // --- Media storage and the origin failover pair (issue 6) ---------------------------------
+    // Media: the primary owns the bucket and replicates it to the standby foundation's replica,
+    // which it names (bucket and key alias) rather than references. Each region writes its own
+    // failover record, to its own regional name (an alias of its own ALB), so neither refers to the
+    // other region.
+    const standbyRegion = config.regions.standby.region;
+    if (role === 'primary') {
+      this.mediaStorage = new MediaStorage(this, 'MediaStorage', {
+        bucketName: names.mediaBucketName('primary'),
+        config: config.media,
+        encryptionKey: this.dataKey,
+        replication: {
+          bucketName: names.mediaBucketName('standby'),
+          region: standbyRegion,
+          keyAliasName: names.dataKeyAlias(),
+          ruleId: names.mediaReplicationRuleId(),
+        },
+      });
+    }
+    grantMediaObjectAccess(this, 'MediaAccess', this.fleet.instanceRole, {
+      bucketName: names.mediaBucketName(role),
+      region: config.regions[role].region,
+      key: this.dataKey,
+    });
+    this.originFailover = new OriginFailoverRecords(this, 'OriginFailover', {
+      role,
+      hostedZone: route53.HostedZone.fromHostedZoneAttributes(this, 'OriginHostedZone', {
+        hostedZoneId: config.hostedZoneId,
+        zoneName: config.hostedZoneName,
+      }),
+      loadBalancer: this.loadBalancer,
+      regionalDomainName: names.regionalOriginDomainName(role),
+      failoverDomainName: names.originDomainName(),
+      setIdentifier: names.originFailoverSetIdentifier(role),
+      config: config.edge.originFailover,
+      healthCheck:
+        role === 'primary'
+          ? {
+              path: HEALTH_CHECK_PATH,
+              switchAlarm: { name: names.failoverSwitchAlarmName(), region: standbyRegion },
+              name: names.primaryOriginHealthCheckName(),
+            }
+          : undefined,
+    });
   }
 
   /** Lets `role` connect to the cluster and produce to (and create) its topics with IAM auth. */

@@ -9,8 +9,9 @@ export interface CrossRegionReference {
 
 /**
  * Finds every way a template of `region` depends on a value published by a stack of another
- * region: `Fn::ImportValue` of another region's export, CDK's cross-region export readers (which
- * read SSM parameters written by the other region), and dynamic references to those parameters.
+ * region: `Fn::ImportValue` of another region's export, `Fn::GetStackOutput` of a stack in another
+ * region, CDK's cross-region export readers (which read SSM parameters written by the other
+ * region), and dynamic references to those parameters.
  */
 export function findCrossRegionReferences(assembly: CloudAssembly, region: string): CrossRegionReference[] {
   const exportRegion = new Map<string, string>();
@@ -30,6 +31,10 @@ export function findCrossRegionReferences(assembly: CloudAssembly, region: strin
         const from = typeof imported === 'string' ? exportRegion.get(imported) : undefined;
         if (from !== region)
           report(`Fn::ImportValue ${JSON.stringify(imported)} exported in ${from ?? 'an unknown region'}`);
+      }
+      const output = node['Fn::GetStackOutput'] as { StackName?: unknown; Region?: unknown } | undefined;
+      if (output !== undefined && output.Region !== region) {
+        report(`Fn::GetStackOutput of ${JSON.stringify(output.StackName)} in ${JSON.stringify(output.Region)}`);
       }
       const type = node.Type;
       if (typeof type === 'string' && /CrossRegionExport/.test(type)) report(`resource of type ${type}`);

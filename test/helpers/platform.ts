@@ -34,7 +34,7 @@ export function buildPlatform(options: BuildOptions = {}): SynthesizedPlatform {
   const app = new App({ context });
   const config = loadConfig((key) => app.node.tryGetContext(key));
   const platform = createPlatform(app, config);
-  if (options.acknowledge ?? true) acknowledgeNagFindings(app);
+  if (options.acknowledge ?? true) acknowledgeNagFindings(app, config);
 
   const templates = new Map<Stack, Template>();
   return {
