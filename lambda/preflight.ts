@@ -11,7 +11,7 @@ import { type RunbookError, TransientAwsError } from './shared/errors';
 import { CommonFields, Fields } from './shared/event';
 import { describeFleet } from './shared/fleet';
 import { defineStep, logger } from './shared/step';
-import { readFailoverPairs, SwitchTargets } from './switch-traffic';
+import { readFailoverPairs, SWITCH_MODES, SwitchTargets } from './switch-traffic';
 
 // The Route 53 API is served from us-east-1, the region that may have failed: give up quickly and
 // treat its silence as "unknown" rather than letting the runbook hang on it.
@@ -38,10 +38,11 @@ export const RunbookInput = Type.Object(
       "true (on-call confirms the primary is down, whatever Route 53's checkers report) or false",
     ),
     maxReplicaLagSeconds: Fields.integer(0, 86_400, ' seconds of replica lag (data loss) the promotion may accept'),
+    switchMode: Fields.oneOf(SWITCH_MODES),
   },
   {
     additionalProperties: false,
-    description: 'the execution input {dryRun, planned?, primaryDownConfirmed?, maxReplicaLagSeconds?}',
+    description: 'the execution input {dryRun, planned?, primaryDownConfirmed?, maxReplicaLagSeconds?, switchMode?}',
   },
 );
 export type RunbookInput = Static<typeof RunbookInput>;
@@ -227,7 +228,7 @@ async function checkWriteSwitch(event: PreflightEvent) {
 
 async function checkTrafficSwitch(event: PreflightEvent) {
   const noGo: string[] = [];
-  if (event.mode === 'alarm') {
+  if (event.input.switchMode === 'alarm') {
     const out = await guard(noGo, () =>
       send(`DescribeAlarms ${event.alarm.name}`, () =>
         cloudwatch.send(new DescribeAlarmsCommand({ AlarmNames: [event.alarm.name], AlarmTypes: ['MetricAlarm'] })),
@@ -238,10 +239,14 @@ async function checkTrafficSwitch(event: PreflightEvent) {
     if (alarm && alarm.Namespace !== event.alarm.namespace) {
       noGo.push(`the switch alarm watches namespace ${alarm.Namespace}, not ${event.alarm.namespace}`);
     }
-    return { noGo, warnings: [], observed: { mode: event.mode, alarmState: alarm?.StateValue ?? null } };
+    return { noGo, warnings: [], observed: { mode: event.input.switchMode, alarmState: alarm?.StateValue ?? null } };
   }
   const pairs = await guard(noGo, () => readFailoverPairs(event.records.hostedZoneId, event.records.recordName));
-  return { noGo, warnings: [], observed: { mode: event.mode, recordTypes: pairs?.map((p) => p.type) ?? [] } };
+  return {
+    noGo,
+    warnings: [],
+    observed: { mode: event.input.switchMode, recordTypes: pairs?.map((p) => p.type) ?? [] },
+  };
 }
 
 /**

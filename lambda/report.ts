@@ -107,7 +107,7 @@ export const handler = defineStep('report', ReportEvent, async (event) => {
 
   return {
     action: event.dryRun ? 'planned' : 'changed',
-    summary: `${event.dryRun ? 'dry run' : 'failover'} took ${rto} s (budget ${event.rtoBudgetSeconds} s); RPO ${rpo === null ? 'unknown' : `${rpo} s`} (${rpoSource})`,
+    summary: `${event.dryRun ? 'dry run' : 'failover'} took ${rto} s (budget ${event.rtoBudgetSeconds} s); RPO ${rpo === null ? 'unknown (no lag measured in this run)' : `${rpo} s (${rpoSource})`}`,
     details: report,
   };
 });

@@ -26,7 +26,6 @@ export const SWITCH_MODES: ['alarm', 'records'] = ['alarm', 'records'];
 export type SwitchMode = (typeof SWITCH_MODES)[number];
 
 export const SwitchTargets = {
-  mode: Fields.oneOf(SWITCH_MODES),
   alarm: Type.Object(
     {
       name: Fields.name('the name of the failover switch alarm in the standby region'),
@@ -43,7 +42,10 @@ export const SwitchTargets = {
   ),
 };
 
-const SwitchTrafficEvent = Type.Object({ ...CommonFields, ...SwitchTargets }, { additionalProperties: false });
+const SwitchTrafficEvent = Type.Object(
+  { ...CommonFields, mode: Fields.oneOf(SWITCH_MODES), ...SwitchTargets },
+  { additionalProperties: false },
+);
 
 export interface AlarmSwitchDetails {
   readonly mode: 'alarm';

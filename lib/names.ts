@@ -52,6 +52,30 @@ export class PlatformNames {
     return `${this.config.stackNamePrefix}-force-primary-unhealthy`;
   }
 
+  /**
+   * The metric the failover switch alarm watches. The runbook writes it in the standby region (a
+   * data-plane call) to drive the alarm; the namespace also holds the runbook's own metrics.
+   */
+  failoverSwitchMetric(): { readonly namespace: string; readonly metricName: string } {
+    return { namespace: this.failoverMetricsNamespace(), metricName: 'ForcePrimaryUnhealthy' };
+  }
+
+  /** CloudWatch namespace of the failover runbook's metrics: the switch, observed RTO and RPO, step times. */
+  failoverMetricsNamespace(): string {
+    return `${this.config.stackNamePrefix}/failover`;
+  }
+
+  /** Name of the failover runbook's Step Functions state machine, in the standby region. */
+  failoverRunbookStateMachineName(): string {
+    return `${this.config.stackNamePrefix}-failover-runbook`;
+  }
+
+  /** ARN of the failover runbook's state machine, built from the config (no lookup, no us-east-1). */
+  failoverRunbookStateMachineArn(): string {
+    const { region } = this.config.regions.standby;
+    return `arn:aws:states:${region}:${this.config.account}:stateMachine:${this.failoverRunbookStateMachineName()}`;
+  }
+
   /** SSM parameter (one per region) holding the service's write switch: `on` or `off`. */
   writeSwitchParameterName(): string {
     return `/${this.config.stackNamePrefix}/service/writes-enabled`;

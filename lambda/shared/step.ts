@@ -1,24 +1,14 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { Context } from 'aws-lambda';
 import type { Static, TSchema } from 'typebox';
+import { RUNBOOK_STEPS, type RunbookStep } from '../../lib/runbook-steps';
 import { classifyAwsError, RunbookError } from './errors';
 import { parseEvent } from './event';
 
 /** The runbook's steps, in the state machine's order (`check-promotion` and `verify` are polled). */
-export const STEP_NAMES = [
-  'preflight',
-  'fence-writes',
-  'scale-fleet',
-  'promote-database',
-  'check-promotion',
-  'enable-multi-az',
-  'switch-traffic',
-  'resume-writes',
-  'verify',
-  'report',
-] as const;
+export const STEP_NAMES = RUNBOOK_STEPS;
 
-export type StepName = (typeof STEP_NAMES)[number];
+export type StepName = RunbookStep;
 
 /**
  * What a step did: `changed` (it sent a mutating call), `unchanged` (the world was already as the
