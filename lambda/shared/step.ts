@@ -84,6 +84,8 @@ export function defineStep<S extends TSchema, D>(
       return result;
     } catch (error) {
       const failure = error instanceof RunbookError ? error : classifyAwsError(error, step);
+      // The state machine's failure notification shows the message: it says which step failed.
+      if (!failure.message.startsWith(`${step}: `)) failure.message = `${step}: ${failure.message}`;
       logger.error('step failed', { errorName: failure.name, error: failure });
       throw failure;
     }
