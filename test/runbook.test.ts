@@ -1,6 +1,7 @@
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { App, CfnParameter, Duration, Stack } from 'aws-cdk-lib';
+import { App, type CfnElement, CfnParameter, Duration, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { loadConfig } from '../lib/config/load';
@@ -97,9 +98,31 @@ describe('placement and runtime', () => {
         (r) => r !== 'require("@aws-sdk/signature-v4-crt")',
       );
       expect(required).toEqual([]);
-      expect(statSync(bundle).size).toBeGreaterThan(0);
+      expect(statSync(bundle).size).toBeLessThanOrEqual(1024 * 1024);
     }
     expect(stack.environment.region).toBe('us-west-2');
+  });
+
+  test('each bundle loads in a fresh node and answers a bad event with InvalidEvent, before any AWS call', () => {
+    const assembly = built.app.synth();
+    for (const [step, fn] of Object.entries(built.runbook.functions)) {
+      const logicalId = built.stack.getLogicalId(fn.node.defaultChild as CfnElement);
+      const assetPath = template.toJSON().Resources[logicalId].Metadata['aws:asset:path'] as string;
+      const bundle = join(assembly.directory, assetPath, 'index.js');
+      const probe = `require(${JSON.stringify(bundle)}).handler({ dryRun: 'yes' }).then(
+        () => process.stdout.write('resolved'),
+        (e) => process.stdout.write(JSON.stringify({ name: e.name, message: e.message })))`;
+
+      const out = spawnSync(process.execPath, ['-e', probe], {
+        encoding: 'utf8',
+        env: { PATH: process.env.PATH, AWS_REGION: 'us-west-2', POWERTOOLS_LOG_LEVEL: 'SILENT' },
+      });
+
+      expect(JSON.parse(out.stdout)).toEqual({
+        name: 'InvalidEvent',
+        message: expect.stringContaining(`${step}: invalid event`),
+      });
+    }
   });
 
   test('log groups are encrypted and expire', () => {
