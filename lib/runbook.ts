@@ -23,8 +23,8 @@ import {
   staticStepFields,
 } from './runbook-steps';
 
-/** The Lambda runtime of every step, pinned: a runtime change is a reviewed change. */
-export const RUNBOOK_RUNTIME = lambda.Runtime.NODEJS_22_X;
+/** The Lambda runtime of every step, pinned (the newest Node.js Lambda runs): a runtime change is a reviewed change. */
+export const RUNBOOK_RUNTIME = lambda.Runtime.NODEJS_24_X;
 
 /** Error names (from `lambda/shared/errors.ts`) the state machine retries, and how. */
 export const RUNBOOK_RETRIES = {
@@ -234,7 +234,7 @@ export class FailoverRunbook extends Construct {
       logs: { destination: this.stateMachineLogGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
     });
     // Publishing to a KMS-encrypted topic needs the key as well as sns:Publish.
-    key.grant(this.stateMachine, 'kms:Decrypt', 'kms:GenerateDataKey*');
+    key.grant(this.stateMachine, 'kms:Decrypt', 'kms:GenerateDataKey');
   }
 
   /** Each function may do what its step does to the named resources, and nothing else. */
@@ -526,7 +526,7 @@ function createStepFunction(scope: Construct, step: RunbookStep, logsKey: kms.IK
     depsLockFilePath: join(__dirname, '..', 'package-lock.json'),
     bundling: {
       minify: true,
-      target: 'node22',
+      target: 'node24',
       format: nodejs.OutputFormat.CJS,
       // The SDK goes into the bundle: the version tested here is the version that runs. Its ES
       // module builds tree-shake to about two thirds of the CommonJS ones (npm run bench:lambda).

@@ -1,6 +1,6 @@
 /**
  * Bundles each failover runbook handler the way the construct does (esbuild, minified, SDK inside
- * from its ES module builds, CommonJS for Node.js 22) and prints each bundle's size and its cold module-load time: a fresh
+ * from its ES module builds, CommonJS for Node.js 24) and prints each bundle's size and its cold module-load time: a fresh
  * `node` process timing `require()` of the bundle (the module-scope work of a Lambda cold start:
  * parsing, SDK clients, logger). Median of N runs. Prints figures only, asserts nothing.
  *
@@ -8,7 +8,7 @@
  *   npm run bench:lambda -- 9     # 9 runs per handler
  *
  * Targets: at most 1 MB minified, at most 150 ms to load. This machine's Node.js is the one
- * measured (Lambda runs Node.js 22 on arm64); the figures compare handlers, not Lambda itself.
+ * measured (Lambda runs Node.js 24 on arm64); the figures compare handlers, not Lambda itself.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
@@ -58,7 +58,7 @@ try {
       bundle: true,
       minify: true,
       platform: 'node',
-      target: 'node22',
+      target: 'node24',
       format: 'cjs',
       mainFields: ['module', 'main'],
       logLevel: 'warning',

@@ -73,10 +73,10 @@ describe('placement and runtime', () => {
     template.resourceCountIs('AWS::Lambda::Function', RUNBOOK_STEPS.length);
   });
 
-  test('every function runs a pinned Node.js 22 on arm64, outside any VPC', () => {
+  test('every function runs the pinned Node.js 24 on arm64, outside any VPC', () => {
     const functions = Object.values(template.findResources('AWS::Lambda::Function'));
     for (const fn of functions) {
-      expect(fn.Properties.Runtime).toBe('nodejs22.x');
+      expect(fn.Properties.Runtime).toBe('nodejs24.x');
       expect(fn.Properties.Architectures).toEqual(['arm64']);
       expect(fn.Properties).not.toHaveProperty('VpcConfig');
       expect(fn.Properties.LoggingConfig.LogGroup).toBeDefined();
