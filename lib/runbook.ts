@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -63,6 +64,23 @@ export interface FailoverRunbookProps {
 
   /** Namespace of the metric the switch alarm watches (`PlatformNames.failoverSwitchMetric().namespace`). */
   readonly switchMetricNamespace: string;
+
+  /**
+   * Name of the metric the switch alarm watches (`PlatformNames.failoverSwitchMetric().metricName`).
+   *
+   * @default 'ForcePrimaryUnhealthy'
+   */
+  readonly switchMetricName?: string;
+
+  /**
+   * Create the switch alarm here: ALARM at a datapoint of 1 or more, and missing data keeps its
+   * state, so the switch stays thrown until failback writes 0. The edge stack's CloudWatch-alarm
+   * health check finds it by region and name (set its InsufficientDataHealthStatus to Healthy:
+   * a new alarm has no data). Pass false when another construct owns the alarm.
+   *
+   * @default true
+   */
+  readonly createSwitchAlarm?: boolean;
 
   /** The Route 53 hosted zone holding the failover records (for the `records` fallback). */
   readonly hostedZoneId: string;
@@ -194,6 +212,9 @@ export class FailoverRunbook extends Construct {
   readonly notificationTopic: sns.Topic;
   readonly stateMachineLogGroup: logs.LogGroup;
 
+  /** The failover switch alarm, unless `createSwitchAlarm` is false. */
+  readonly switchAlarm?: cloudwatch.Alarm;
+
   constructor(scope: Construct, id: string, props: FailoverRunbookProps) {
     super(scope, id);
     validateProps(props);
@@ -206,6 +227,24 @@ export class FailoverRunbook extends Construct {
     for (const step of RUNBOOK_STEPS) functions[step] = createStepFunction(steps, step, props.logsKey, retention);
     this.functions = functions;
     this.grantStepPermissions(props, stack);
+
+    if (props.createSwitchAlarm ?? true) {
+      this.switchAlarm = new cloudwatch.Alarm(this, 'SwitchAlarm', {
+        alarmName: props.switchAlarmName,
+        alarmDescription:
+          'Failover switch: ALARM forces the primary region unhealthy in Route 53. Thrown by the failover runbook; failback writes 0 and sets it OK.',
+        metric: new cloudwatch.Metric({
+          namespace: props.switchMetricNamespace,
+          metricName: props.switchMetricName ?? 'ForcePrimaryUnhealthy',
+          statistic: cloudwatch.Stats.MAXIMUM,
+          period: Duration.minutes(1),
+        }),
+        threshold: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: cloudwatch.TreatMissingData.IGNORE,
+      });
+    }
 
     const key =
       props.notificationsKey ??
@@ -586,6 +625,7 @@ export function failoverRunbookPropsFromConfig(
     writeSwitchParameterName: names.writeSwitchParameterName(),
     switchAlarmName: names.failoverSwitchAlarmName(),
     switchMetricNamespace: names.failoverSwitchMetric().namespace,
+    switchMetricName: names.failoverSwitchMetric().metricName,
     hostedZoneId: config.hostedZoneId,
     recordName: names.originDomainName(),
     healthUrls: [`https://${config.domainName}/health`, `https://${names.regionalOriginDomainName('standby')}/health`],

@@ -319,6 +319,18 @@ describe('state machine', () => {
   });
 });
 
+test('the switch alarm stays in ALARM once thrown (missing data keeps its state)', () => {
+  template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+    AlarmName: names.failoverSwitchAlarmName(),
+    Namespace: names.failoverSwitchMetric().namespace,
+    MetricName: names.failoverSwitchMetric().metricName,
+    Threshold: 1,
+    ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+    TreatMissingData: 'ignore',
+  });
+  Template.fromStack(synthesize({ createSwitchAlarm: false }).stack).resourceCountIs('AWS::CloudWatch::Alarm', 0);
+});
+
 describe('props', () => {
   test.each([
     [
