@@ -237,8 +237,8 @@ export async function runFailover(
   if (!options.follow) return 0;
 
   let lastEventId = 0;
-  let status: ExecutionStatus | undefined;
-  for (;;) {
+  let printedFailure = false;
+  const printNewEvents = async () => {
     const events: HistoryEvent[] = [];
     let nextToken: string | undefined;
     do {
@@ -249,12 +249,19 @@ export async function runFailover(
     for (const event of events.filter((e) => (e.id ?? 0) > lastEventId)) {
       const line = describeEvent(event);
       if (line) write(line);
+      if (event.type === 'ExecutionFailed') printedFailure = true;
       lastEventId = Math.max(lastEventId, event.id ?? 0);
     }
+  };
 
+  for (;;) {
+    await printNewEvents();
     const execution = await sfn.send(new DescribeExecutionCommand({ executionArn }));
-    status = execution.status;
+    const status: ExecutionStatus | undefined = execution.status;
     if (status !== 'RUNNING' && status !== 'PENDING_REDRIVE') {
+      // The execution may have ended between the history read and this one: read the rest.
+      await printNewEvents();
+      if (status === 'FAILED' && !printedFailure) write(`FAILED ${execution.error}: ${causeText(execution.cause)}`);
       if (status === 'SUCCEEDED') for (const line of formatReport(execution.output)) write(line);
       write(`execution ${status}`);
       return status === 'SUCCEEDED' ? 0 : 1;
