@@ -37,6 +37,20 @@ const KAFKA_CLUSTER_ARN_PART = (index: number) =>
   `{"Fn::Select":[${index},{"Fn::Split":[":cluster/",{"Fn::GetAtt":["StreamingClusterB09DA440","Arn"]}]}]}`;
 const KAFKA_TOPICS_ARN = `${KAFKA_CLUSTER_ARN_PART(0)}:topic/${KAFKA_CLUSTER_ARN_PART(1)}/*`;
 
+/** Logical ids of the runbook's step functions, as cdk-nag prints them in the state machine's policy. */
+const RUNBOOK_STEP_FUNCTION_IDS = [
+  'FailoverRunbookStepsCheckPromotion6102C53E',
+  'FailoverRunbookStepsEnableMultiAz6B1D9D2E',
+  'FailoverRunbookStepsFenceWrites7F72B177',
+  'FailoverRunbookStepsPreflight5D8A8785',
+  'FailoverRunbookStepsPromoteDatabase5FA261C0',
+  'FailoverRunbookStepsReport26E780C1',
+  'FailoverRunbookStepsResumeWrites22D52499',
+  'FailoverRunbookStepsScaleFleet7742DAF5',
+  'FailoverRunbookStepsSwitchTrafficD95A2028',
+  'FailoverRunbookStepsVerify03B91069',
+];
+
 /**
  * Every acknowledged cdk-nag finding of the platform, in one reviewed place.
  *
@@ -262,6 +276,50 @@ export const NAG_ACKNOWLEDGEMENTS: readonly NagAcknowledgement[] = [
       'This bucket is itself the CloudFront access-log destination; only the CloudWatch Logs delivery service ' +
       'writes to it, and logging its own accesses into yet another bucket would only move the same finding there.',
   },
+  // The failover runbook (lib/runbook.ts)
+  ...(['Preflight', 'PromoteDatabase', 'ScaleFleet', 'Verify'] as const).map((role) => ({
+    stacks: ['Standby'] as const,
+    path: `FailoverRunbook/Steps/${role}Role/DefaultPolicy/Resource`,
+    id: 'AwsSolutions-IAM5[Resource::*]',
+    reason:
+      'The step reads CloudWatch metrics (GetMetricData) or describes Auto Scaling groups, read-only calls whose ' +
+      'service authorization reference lists no resource type, so "*" is the only resource they take; every ' +
+      'mutating action of the step names its resource.',
+  })),
+  ...(['SwitchTraffic', 'Report'] as const).map((role) => ({
+    stacks: ['Standby'] as const,
+    path: `FailoverRunbook/Steps/${role}Role/DefaultPolicy/Resource`,
+    id: 'AwsSolutions-IAM5[Resource::*]',
+    reason:
+      'PutMetricData has no resource type; the statement is confined by a cloudwatch:namespace condition to the ' +
+      "runbook's own namespace (the failover switch metric and the timing report).",
+  })),
+  {
+    stacks: ['Standby'],
+    path: 'FailoverRunbook/Steps/ScaleFleetRole/DefaultPolicy/Resource',
+    id: ({ config }) =>
+      `AwsSolutions-IAM5[Resource::arn:aws:autoscaling:${config.regions.standby.region}:${config.account}:` +
+      'autoScalingGroup:*:autoScalingGroupName/<FleetGroupASGF037160E>]',
+    reason:
+      'An Auto Scaling group ARN carries a generated UUID that CloudFormation does not expose; the wildcard stands ' +
+      "for that UUID only, and the group name pins the standby's own group.",
+  },
+  {
+    stacks: ['Standby'],
+    path: 'FailoverRunbook/StateMachine/Role/DefaultPolicy/Resource',
+    id: 'AwsSolutions-IAM5[Resource::*]',
+    reason:
+      'The state machine writes X-Ray traces and delivers its execution logs to CloudWatch Logs; X-Ray segment ' +
+      'writes and CloudWatch Logs delivery actions have no resource-level permissions.',
+  },
+  ...RUNBOOK_STEP_FUNCTION_IDS.map((functionId) => ({
+    stacks: ['Standby'] as const,
+    path: 'FailoverRunbook/StateMachine/Role/DefaultPolicy/Resource',
+    id: `AwsSolutions-IAM5[Resource::<${functionId}.Arn>:*]`,
+    reason:
+      'Step Functions invokes the step function by qualified ARN; the wildcard covers the versions and aliases of ' +
+      'that one function only.',
+  })),
 ];
 
 /**

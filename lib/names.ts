@@ -120,6 +120,22 @@ export class PlatformNames {
     };
   }
 
+  /** CloudWatch namespace of the failover runbook's metrics: the switch, observed RTO and RPO, step times. */
+  failoverMetricsNamespace(): string {
+    return `${this.config.stackNamePrefix}/failover`;
+  }
+
+  /** Name of the failover runbook's Step Functions state machine, in the standby region. */
+  failoverRunbookStateMachineName(): string {
+    return `${this.config.stackNamePrefix}-failover-runbook`;
+  }
+
+  /** ARN of the failover runbook's state machine, built from the config (no lookup, no us-east-1). */
+  failoverRunbookStateMachineArn(): string {
+    const { region } = this.config.regions.standby;
+    return `arn:aws:states:${region}:${this.config.account}:stateMachine:${this.failoverRunbookStateMachineName()}`;
+  }
+
   /** SSM parameter (one per region) holding the service's write switch: `on` or `off`. */
   writeSwitchParameterName(): string {
     return `/${this.config.stackNamePrefix}/service/writes-enabled`;

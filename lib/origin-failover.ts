@@ -115,15 +115,7 @@ export class OriginFailoverRecords extends Construct {
     props: PrimaryOriginHealthCheckProps,
     config: OriginFailoverConfig,
   ): [route53.HealthCheck, route53.HealthCheck, route53.HealthCheck] {
-    const endpoint = new route53.HealthCheck(this, 'EndpointHealthCheck', {
-      type: route53.HealthCheckType.HTTPS,
-      fqdn,
-      port: 443,
-      resourcePath: props.path,
-      enableSNI: true,
-      requestInterval: Duration.seconds(config.healthCheckIntervalSeconds),
-      failureThreshold: config.healthCheckFailureThreshold,
-    });
+    const endpoint = endpointHealthCheck(this, 'EndpointHealthCheck', { fqdn, path: props.path, config });
     Tags.of(endpoint).add('Name', `${props.name}-endpoint`);
 
     const failoverSwitch = new route53.HealthCheck(this, 'SwitchHealthCheck', {
@@ -177,4 +169,25 @@ function validateProps(props: OriginFailoverRecordsProps): void {
       `OriginFailoverRecords: healthCheck.path is ${JSON.stringify(props.healthCheck.path)}; allowed: a path starting with /`,
     );
   }
+}
+
+/**
+ * An HTTPS health check on `fqdn` + `path` with the origin failover's interval and threshold: the
+ * primary's endpoint check, and the standby's observer of it (which the failover runbook reads, as
+ * the standby cannot import the primary's check from us-east-1).
+ */
+export function endpointHealthCheck(
+  scope: Construct,
+  id: string,
+  props: { readonly fqdn: string; readonly path: string; readonly config: OriginFailoverConfig },
+): route53.HealthCheck {
+  return new route53.HealthCheck(scope, id, {
+    type: route53.HealthCheckType.HTTPS,
+    fqdn: props.fqdn,
+    port: 443,
+    resourcePath: props.path,
+    enableSNI: true,
+    requestInterval: Duration.seconds(props.config.healthCheckIntervalSeconds),
+    failureThreshold: props.config.healthCheckFailureThreshold,
+  });
 }

@@ -69,10 +69,33 @@ function mediaAndEdgeFindings(prefix: string): string[] {
   ];
 }
 
+/** Findings of the failover runbook in the standby stack, the same in both profiles. */
+const RUNBOOK_FINDINGS = [
+  'Standby/FailoverRunbook/StateMachine/Role/DefaultPolicy/Resource AwsSolutions-IAM5[Resource::*]',
+  'Standby/FailoverRunbook/StateMachine/Role/DefaultPolicy/Resource AwsSolutions-IAM5[Resource::<FailoverRunbookStepsCheckPromotion6102C53E.Arn>:*]',
+  'Standby/FailoverRunbook/StateMachine/Role/DefaultPolicy/Resource AwsSolutions-IAM5[Resource::<FailoverRunbookStepsEnableMultiAz6B1D9D2E.Arn>:*]',
+  'Standby/FailoverRunbook/StateMachine/Role/DefaultPolicy/Resource AwsSolutions-IAM5[Resource::<FailoverRunbookStepsFenceWrites7F72B177.Arn>:*]',
+  'Standby/FailoverRunbook/StateMachine/Role/DefaultPolicy/Resource AwsSolutions-IAM5[Resource::<FailoverRunbookStepsPreflight5D8A8785.Arn>:*]',
+  'Standby/FailoverRunbook/StateMachine/Role/DefaultPolicy/Resource AwsSolutions-IAM5[Resource::<FailoverRunbookStepsPromoteDatabase5FA261C0.Arn>:*]',
+  'Standby/FailoverRunbook/StateMachine/Role/DefaultPolicy/Resource AwsSolutions-IAM5[Resource::<FailoverRunbookStepsReport26E780C1.Arn>:*]',
+  'Standby/FailoverRunbook/StateMachine/Role/DefaultPolicy/Resource AwsSolutions-IAM5[Resource::<FailoverRunbookStepsResumeWrites22D52499.Arn>:*]',
+  'Standby/FailoverRunbook/StateMachine/Role/DefaultPolicy/Resource AwsSolutions-IAM5[Resource::<FailoverRunbookStepsScaleFleet7742DAF5.Arn>:*]',
+  'Standby/FailoverRunbook/StateMachine/Role/DefaultPolicy/Resource AwsSolutions-IAM5[Resource::<FailoverRunbookStepsSwitchTrafficD95A2028.Arn>:*]',
+  'Standby/FailoverRunbook/StateMachine/Role/DefaultPolicy/Resource AwsSolutions-IAM5[Resource::<FailoverRunbookStepsVerify03B91069.Arn>:*]',
+  'Standby/FailoverRunbook/Steps/PreflightRole/DefaultPolicy/Resource AwsSolutions-IAM5[Resource::*]',
+  'Standby/FailoverRunbook/Steps/PromoteDatabaseRole/DefaultPolicy/Resource AwsSolutions-IAM5[Resource::*]',
+  'Standby/FailoverRunbook/Steps/ReportRole/DefaultPolicy/Resource AwsSolutions-IAM5[Resource::*]',
+  'Standby/FailoverRunbook/Steps/ScaleFleetRole/DefaultPolicy/Resource AwsSolutions-IAM5[Resource::*]',
+  'Standby/FailoverRunbook/Steps/ScaleFleetRole/DefaultPolicy/Resource AwsSolutions-IAM5[Resource::arn:aws:autoscaling:us-west-2:123456789012:autoScalingGroup:*:autoScalingGroupName/<FleetGroupASGF037160E>]',
+  'Standby/FailoverRunbook/Steps/SwitchTrafficRole/DefaultPolicy/Resource AwsSolutions-IAM5[Resource::*]',
+  'Standby/FailoverRunbook/Steps/VerifyRole/DefaultPolicy/Resource AwsSolutions-IAM5[Resource::*]',
+];
+
 const ACKNOWLEDGED_FINDINGS: Record<'production' | 'development', string[]> = {
   production: [
     ...FLEET_FINDINGS,
     ...STREAMING_SEARCH_BACKUP_FINDINGS,
+    ...RUNBOOK_FINDINGS,
     ...mediaAndEdgeFindings('photo-prod'),
     'Primary/Cache/AuthToken/Resource AwsSolutions-SMG4',
     'Primary/Database/MonitoringRole/Resource AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole]',
@@ -92,6 +115,7 @@ const ACKNOWLEDGED_FINDINGS: Record<'production' | 'development', string[]> = {
   development: [
     ...FLEET_FINDINGS,
     ...STREAMING_SEARCH_BACKUP_FINDINGS,
+    ...RUNBOOK_FINDINGS,
     ...mediaAndEdgeFindings('photo-dev'),
     'Primary/Cache/AuthToken/Resource AwsSolutions-SMG4',
     'Primary/Database/MonitoringRole/Resource AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole]',

@@ -1,4 +1,4 @@
-import { Lazy, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { Lazy, RemovalPolicy, Stack, type StackProps, Tags } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -15,7 +15,8 @@ import { LogsKey } from '../logs-key';
 import { grantMediaObjectAccess, MediaStorage } from '../media-storage';
 import { PlatformNames } from '../names';
 import { Network } from '../network';
-import { OriginFailoverRecords } from '../origin-failover';
+import { endpointHealthCheck, OriginFailoverRecords } from '../origin-failover';
+import { FailoverRunbook, failoverRunbookPropsFromConfig } from '../runbook';
 import { Search } from '../search';
 import { ServiceBundle } from '../service-bundle';
 import { ServiceSettings } from '../service-settings';
@@ -88,6 +89,9 @@ export class RegionalStack extends Stack {
 
   /** AWS Backup of the database with copies into the standby region (the primary only). */
   readonly databaseBackup?: DatabaseBackup;
+
+  /** The regional failover runbook (the standby only: it must run while us-east-1 is down). */
+  readonly failoverRunbook?: FailoverRunbook;
 
   constructor(scope: Construct, id: string, props: RegionalStackProps) {
     super(scope, id, props);
@@ -301,6 +305,29 @@ export class RegionalStack extends Stack {
             }
           : undefined,
     });
+
+    // --- The failover runbook (issue 7), in the standby region only ----------------------------
+    // It reads the primary's health as Route 53's checkers see it through an observer check of
+    // its own, defined like the primary's endpoint check: the primary's check lives in us-east-1,
+    // which a us-west-2 template must not import from.
+    if (role === 'standby') {
+      const primaryObserver = endpointHealthCheck(this, 'PrimaryOriginObserver', {
+        fqdn: names.regionalOriginDomainName('primary'),
+        path: HEALTH_CHECK_PATH,
+        config: config.edge.originFailover,
+      });
+      Tags.of(primaryObserver).add('Name', `${names.primaryOriginHealthCheckName()}-observer`);
+      this.failoverRunbook = new FailoverRunbook(this, 'FailoverRunbook', {
+        ...failoverRunbookPropsFromConfig(config, {
+          primaryHealthCheckId: primaryObserver.healthCheckId,
+          dbInstanceIdentifier: names.databaseInstanceIdentifier('standby'),
+          autoScalingGroupName: this.fleet.autoScalingGroup.autoScalingGroupName,
+          logsKey: this.logsKey.key,
+        }),
+        // The standby foundation owns the switch alarm, so that Route 53 can watch it before this stack exists.
+        createSwitchAlarm: false,
+      });
+    }
   }
 
   /** Lets `role` connect to the cluster and produce to (and create) its topics with IAM auth. */
