@@ -1,5 +1,6 @@
 import { developmentData, productionData } from './data';
 import { fleetProfile } from './fleet';
+import { monitoringProfile } from './monitoring';
 import type { PlatformConfig, ProfileName, RegionalConfig, RegionRole } from './types';
 
 /**
@@ -36,6 +37,7 @@ function productionRegion(vpcCidr: string, role: RegionRole): RegionalConfig {
       interfaceEndpoints: INTERFACE_ENDPOINTS,
     },
     data: productionData(role),
+    monitoring: monitoringProfile('production', role),
   };
 }
 
@@ -52,6 +54,7 @@ function developmentRegion(vpcCidr: string, role: RegionRole): RegionalConfig {
       interfaceEndpoints: INTERFACE_ENDPOINTS,
     },
     data: developmentData(role),
+    monitoring: monitoringProfile('development', role),
   };
 }
 

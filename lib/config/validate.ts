@@ -1,6 +1,7 @@
 import { validateData } from './data';
 import { ConfigError, type ConfigProblem } from './errors';
 import { validateFleet } from './fleet';
+import { validateMonitoring } from './monitoring';
 import type { NetworkConfig, PlatformConfig, RegionRole } from './types';
 
 /** Retention periods CloudWatch Logs accepts, in days. */
@@ -75,6 +76,7 @@ export function validateConfig(config: PlatformConfig): PlatformConfig {
     validateNetwork(config[role].network, `${role}.network`, check);
     problems.push(...validateFleet(config[role].fleet, role));
     problems.push(...validateData(config[role].data, role, `${role}.data`, azs.length, LOG_RETENTION_DAYS));
+    problems.push(...validateMonitoring(config[role].monitoring, role));
   }
   check(
     config.regions.primary.region !== config.regions.standby.region,
