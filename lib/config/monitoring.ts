@@ -165,6 +165,13 @@ export const ALERT_NAMES: readonly AlertName[] = [
   'searchClusterYellow',
 ];
 
+/**
+ * The alerts a failover is expected to trip in the region that takes the traffic: its cold cache,
+ * and its latency and CPU until the scale-out lands. They stay warnings, and their notifications
+ * are held back while the failover runbook runs (`lib/monitoring.ts`).
+ */
+export const FAILOVER_EXPECTED_ALERTS: readonly AlertName[] = ['highLatency', 'lowCacheHitRate', 'fleetCpuHigh'];
+
 /** Where an alert keeps its threshold and the values the threshold may take. */
 interface ThresholdSpec {
   readonly field: 'thresholdRatio' | 'thresholdSeconds' | 'thresholdPercent' | 'thresholdCount' | 'thresholdGiB';
@@ -320,6 +327,24 @@ export function validateMonitoring(monitoring: MonitoringConfig, role: RegionRol
       'critical: the design document pages on it',
     );
   }
+
+  for (const name of FAILOVER_EXPECTED_ALERTS) {
+    check(
+      alerts[name]?.severity === 'warning',
+      `alerts.${name}.severity`,
+      alerts[name]?.severity,
+      'warning: every failover trips it in the region taking over, so it must not page',
+    );
+  }
+  const infrastructure = ALERT_NAMES.filter(
+    (name) => !FAILOVER_EXPECTED_ALERTS.includes(name) && name !== 'highErrorRate' && name !== 'databaseDown',
+  );
+  check(
+    infrastructure.some((name) => alerts[name]?.severity === 'warning'),
+    'alerts',
+    Object.fromEntries(infrastructure.map((name) => [name, alerts[name]?.severity])),
+    'at least one infrastructure alert of severity warning, for the InfrastructureDegraded composite alarm to watch',
+  );
 
   const suppression = monitoring.failoverSuppression;
   check(

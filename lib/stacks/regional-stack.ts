@@ -12,6 +12,7 @@ import type { PlatformConfig, RegionRole } from '../config/types';
 import { Database } from '../database';
 import { Fleet } from '../fleet';
 import { LogsKey } from '../logs-key';
+import { RegionalMonitoring } from '../monitoring';
 import { PlatformNames } from '../names';
 import { Network } from '../network';
 import { Search } from '../search';
@@ -76,6 +77,9 @@ export class RegionalStack extends Stack {
 
   /** AWS Backup of the database with copies into the standby region (the primary only). */
   readonly databaseBackup?: DatabaseBackup;
+
+  /** Alarms, alert topics and the dashboard of this region (`lib/monitoring.ts`). */
+  readonly monitoring: RegionalMonitoring;
 
   constructor(scope: Construct, id: string, props: RegionalStackProps) {
     super(scope, id, props);
@@ -242,6 +246,21 @@ export class RegionalStack extends Stack {
     fleetRoleArn = this.fleet.instanceRole.roleArn;
     this.search.grantReadWrite(this.fleet.instanceRole);
     this.grantKafkaClient(this.fleet.instanceRole);
+
+    // Monitoring and alerting: the alarms of every tier above, their composite alarms and encrypted
+    // topics, and the region's dashboard. Kept last so that it sees every tier.
+    this.monitoring = new RegionalMonitoring(this, 'Monitoring', {
+      config: config[role].monitoring,
+      role,
+      names,
+      fleet: this.fleet,
+      fleetMinCapacity: config[role].fleet.minCapacity,
+      database: this.database,
+      rpoBudgetSeconds: data.database.rpoBudgetSeconds,
+      cache: this.cache,
+      streaming: this.streaming,
+      search: this.search,
+    });
   }
 
   /** Lets `role` connect to the cluster and produce to (and create) its topics with IAM auth. */
