@@ -920,6 +920,9 @@ export function regionSummaries(config: PlatformConfig): readonly RegionSummary[
  * composite alarms of each region and the business metrics of each, with the region set on every
  * metric. The ALB metrics need the load balancers' generated names, which a stack in another
  * region cannot read without a cross-region reference; the regional dashboards carry them.
+ *
+ * The imported alarms are constructs under `scope` (ids such as `PrimaryServiceUnhealthy`): give the
+ * helper a scope of its own, such as the global dashboard's construct.
  */
 export function globalDashboardWidgets(scope: Construct, config: PlatformConfig): cloudwatch.IWidget[] {
   const names = new PlatformNames(config);

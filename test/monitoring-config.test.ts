@@ -79,8 +79,8 @@ describe('bad monitoring values fail synth with the key, the value and what is a
     ],
     [
       'an unknown severity',
-      alerts('primary', { highLatency: { severity: 'page' } }),
-      'primary.monitoring.alerts.highLatency.severity',
+      alerts('primary', { slowQueries: { severity: 'page' } }),
+      'primary.monitoring.alerts.slowQueries.severity',
       'page',
       'one of critical, warning',
     ],
@@ -136,6 +136,34 @@ describe('bad monitoring values fail synth with the key, the value and what is a
         key: 'primary.monitoring.alerts.highErrorRate.severity',
         value: 'warning',
         allowed: 'critical: the design document pages on it',
+      },
+    ]);
+  });
+
+  test('an alert every failover trips cannot page', () => {
+    expect(problemsFor(alerts('standby', { lowCacheHitRate: { severity: 'critical' } }))).toEqual([
+      {
+        key: 'standby.monitoring.alerts.lowCacheHitRate.severity',
+        value: 'critical',
+        allowed: 'warning: every failover trips it in the region taking over, so it must not page',
+      },
+    ]);
+  });
+
+  test('the infrastructure composite needs at least one warning to watch', () => {
+    const infrastructure = ALERT_NAMES.filter(
+      (name) => !['highErrorRate', 'databaseDown', 'highLatency', 'lowCacheHitRate', 'fleetCpuHigh'].includes(name),
+    );
+    const problems = problemsFor(
+      alerts('primary', Object.fromEntries(infrastructure.map((name) => [name, { severity: 'critical' }]))),
+    );
+
+    expect(problems).toEqual([
+      {
+        key: 'primary.monitoring.alerts',
+        value: Object.fromEntries(infrastructure.map((name) => [name, 'critical'])),
+        allowed:
+          'at least one infrastructure alert of severity warning, for the InfrastructureDegraded composite alarm to watch',
       },
     ]);
   });
