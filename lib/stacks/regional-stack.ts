@@ -240,7 +240,7 @@ export class RegionalStack extends Stack {
       jwtSecret: this.serviceSettings.jwtSecret,
       writeSwitchParameter: this.serviceSettings.writeSwitch,
       logsKey: this.logsKey.key,
-      metricsNamespace: `${config.stackNamePrefix}/fleet`,
+      metricsNamespace: names.fleetMetricsNamespace(),
     });
     this.loadBalancer = this.fleet.loadBalancer;
     fleetRoleArn = this.fleet.instanceRole.roleArn;
