@@ -63,6 +63,13 @@ export class Cache extends Construct {
   /** The hourly snapshot schedules (create and delete, 24 of each), when enabled. */
   readonly snapshotSchedules: readonly scheduler.Schedule[];
 
+  /**
+   * The `CacheClusterId` of every node, as ElastiCache names them in cluster mode
+   * (`<group>-<shard>-<node>`, such as `photo-prod-cache-primary-0001-002`): the dimension of the
+   * per-node CloudWatch metrics, which have no replication-group dimension.
+   */
+  readonly nodeClusterIds: readonly string[];
+
   constructor(scope: Construct, id: string, props: CacheProps) {
     super(scope, id);
     validateProps(props);
@@ -106,7 +113,7 @@ export class Cache extends Construct {
       numNodeGroups: config.shards,
       replicasPerNodeGroup: config.replicasPerShard,
       nodeGroupConfiguration: Array.from({ length: config.shards }, (_, shard) => ({
-        nodeGroupId: String(shard + 1).padStart(4, '0'),
+        nodeGroupId: nodeGroupId(shard),
         primaryAvailabilityZone: azs[shard % azs.length],
         replicaAvailabilityZones: Array.from(
           { length: config.replicasPerShard },
@@ -132,6 +139,12 @@ export class Cache extends Construct {
     this.configurationEndpointAddress = this.replicationGroup.attrConfigurationEndPointAddress;
 
     this.snapshotSchedules = config.hourlySnapshots ? this.scheduleHourlySnapshots(props) : [];
+    this.nodeClusterIds = Array.from({ length: config.shards }, (_, shard) =>
+      Array.from(
+        { length: config.replicasPerShard + 1 },
+        (_, node) => `${props.replicationGroupId}-${nodeGroupId(shard)}-${String(node + 1).padStart(3, '0')}`,
+      ),
+    ).flat();
   }
 
   /**
@@ -221,6 +234,11 @@ class PreAuthorizedUniversal extends targets.Universal {
   protected override addTargetActionToRole(): void {
     // The role's SnapshotSchedulerPolicy already grants both actions on the listed resources.
   }
+}
+
+/** The id of the 0-based `shard`'s node group: `0001`, `0002`... */
+function nodeGroupId(shard: number): string {
+  return String(shard + 1).padStart(4, '0');
 }
 
 function validateProps(props: CacheProps): void {

@@ -12,6 +12,12 @@ import type { DatabaseConfig } from './config/data';
 /** Name of the service's database on every instance. */
 const DATABASE_NAME = 'photos';
 
+/**
+ * Statements running longer than this are logged with their duration (`log_min_duration_statement`):
+ * the design document's slow query, counted from the exported logs by the monitoring.
+ */
+export const SLOW_QUERY_MILLISECONDS = 1000;
+
 /** The primary this database replicates from when it is a cross-region read replica. */
 export interface CrossRegionSource {
   /** ARN of the source instance, built from its deterministic identifier (never imported). */
@@ -105,6 +111,12 @@ export class Database extends Construct {
   /** The application database created on the primary (replicas inherit it). */
   readonly databaseName = DATABASE_NAME;
 
+  /** Identifiers of every instance of this region, the main one first, as plain strings. */
+  readonly instanceIdentifiers: readonly string[];
+
+  /** The log groups each instance exports its PostgreSQL log to (slow statements among them), in the same order. */
+  readonly postgresqlLogGroups: readonly logs.LogGroup[];
+
   constructor(scope: Construct, id: string, props: DatabaseProps) {
     super(scope, id);
     validateProps(this, props);
@@ -114,8 +126,9 @@ export class Database extends Construct {
       (_, i) => `${props.instanceIdentifier}-replica-${i + 1}`,
     );
     this.port = config.port;
+    this.instanceIdentifiers = [props.instanceIdentifier, ...replicaIds];
 
-    this.createLogGroups(props, [props.instanceIdentifier, ...replicaIds]);
+    this.postgresqlLogGroups = this.createLogGroups(props, this.instanceIdentifiers);
 
     this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
       vpc: props.vpc,
@@ -131,8 +144,11 @@ export class Database extends Construct {
     });
     const parameterGroup = new rds.ParameterGroup(this, 'Parameters', {
       engine,
-      description: 'PostgreSQL with TLS enforced',
-      parameters: { 'rds.force_ssl': '1' },
+      description: 'PostgreSQL with TLS enforced and slow statements logged',
+      parameters: {
+        'rds.force_ssl': '1',
+        log_min_duration_statement: String(SLOW_QUERY_MILLISECONDS),
+      },
     });
     const monitoringRole = new iam.Role(this, 'MonitoringRole', {
       assumedBy: new iam.ServicePrincipal('monitoring.rds.amazonaws.com'),
@@ -255,14 +271,25 @@ export class Database extends Construct {
       ec2.Port.tcp(config.port),
       'PostgreSQL from the secret rotation function',
     );
-    primary.secret?.addRotationSchedule('Rotation', {
+    // The rotation function logs to /aws/lambda/<its name>: declared here with a key and a retention
+    // before the first rotation runs, or Lambda would create it unencrypted and never expiring.
+    const rotationFunctionName = `${props.instanceIdentifier}-rotation`;
+    const rotationLogs = new logs.LogGroup(this, 'RotationLogs', {
+      logGroupName: `/aws/lambda/${rotationFunctionName}`,
+      retention: props.logRetentionDays as logs.RetentionDays,
+      encryptionKey: props.logsKey,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    const rotation = primary.secret?.addRotationSchedule('Rotation', {
       hostedRotation: secretsmanager.HostedRotation.postgreSqlSingleUser({
+        functionName: rotationFunctionName,
         vpc: props.vpc,
         vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
         securityGroups: [rotationSecurityGroup],
       }),
       automaticallyAfter: Duration.days(30),
     });
+    rotation?.node.addDependency(rotationLogs);
     return primary;
   }
 
@@ -307,12 +334,13 @@ export class Database extends Construct {
 
   /**
    * Creates the log groups RDS exports into, before RDS would create them itself without a key
-   * or a retention.
+   * or a retention. Returns the PostgreSQL log group of each instance.
    */
-  private createLogGroups(props: DatabaseProps, identifiers: readonly string[]): void {
+  private createLogGroups(props: DatabaseProps, identifiers: readonly string[]): logs.LogGroup[] {
+    const postgresql: logs.LogGroup[] = [];
     for (const [i, identifier] of identifiers.entries()) {
       for (const log of LOG_EXPORTS) {
-        new logs.LogGroup(
+        const group = new logs.LogGroup(
           this,
           `${i === 0 ? 'Main' : `Replica${i}`}${log === 'postgresql' ? 'Postgresql' : 'Upgrade'}Logs`,
           {
@@ -322,8 +350,10 @@ export class Database extends Construct {
             removalPolicy: RemovalPolicy.RETAIN,
           },
         );
+        if (log === 'postgresql') postgresql.push(group);
       }
     }
+    return postgresql;
   }
 }
 

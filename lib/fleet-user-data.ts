@@ -18,7 +18,30 @@ export const SERVICE_PATHS = {
   serviceLog: '/var/log/photo-api/service.log',
   systemdUnit: '/etc/systemd/system/photo-api.service',
   cloudWatchAgentConfig: '/opt/aws/amazon-cloudwatch-agent/etc/amazon-cloudwatch-agent.json',
+  /** The Prometheus scrape configuration the agent reads (JSON, which is YAML too). */
+  prometheusScrapeConfig: '/opt/aws/amazon-cloudwatch-agent/etc/prometheus.yaml',
 } as const;
+
+/** The Prometheus job name the agent gives the service's `/metrics`: the `job` dimension of every scraped metric. */
+export const SERVICE_METRICS_JOB = 'photo-api';
+
+/**
+ * The service's Prometheus metrics (`app/src/metrics.ts`) the agent ships to CloudWatch, each with
+ * the labels that become dimensions besides `job`. Counters arrive as the increase since the
+ * previous scrape (the agent drops the first scrape of each series), so the `Sum` over a period is
+ * the count in that period, summed over the instances; gauges arrive as scraped.
+ */
+export const SCRAPED_SERVICE_METRICS = {
+  postsCreated: { name: 'posts_created_total', labels: [] },
+  uploadsIssued: { name: 'media_uploads_issued_total', labels: [] },
+  logins: { name: 'logins_total', labels: ['result'] },
+  feedCache: { name: 'feed_cache_requests_total', labels: ['result'] },
+  poolConnections: { name: 'db_pool_connections', labels: ['pool', 'state'] },
+  breakerState: { name: 'circuit_breaker_state', labels: ['breaker'] },
+} as const satisfies Record<string, { name: string; labels: readonly string[] }>;
+
+/** Seconds between two scrapes of the service's `/metrics`. */
+export const SERVICE_METRICS_SCRAPE_SECONDS = 60;
 
 /**
  * The Node.js runtime from the Amazon Linux 2023 repositories. AL2023 installs versioned runtimes
@@ -46,8 +69,11 @@ export interface ServiceUserDataOptions {
   /** Log group the CloudWatch agent ships the service log to. */
   readonly serviceLogGroupName: string;
 
-  /** CloudWatch namespace of the agent's memory and disk metrics. */
+  /** CloudWatch namespace of the agent's memory and disk metrics and of the service's scraped metrics. */
   readonly metricsNamespace: string;
+
+  /** Log group the agent writes the scraped metrics to, as embedded metric format events. */
+  readonly serviceMetricsLogGroupName: string;
 }
 
 /**
@@ -83,6 +109,7 @@ export function serviceUserData(options: ServiceUserDataOptions): ec2.UserData {
 
     heredoc(p.systemdUnit, systemdUnit()),
     heredoc('/etc/logrotate.d/photo-api', logrotateConfig()),
+    heredoc(p.prometheusScrapeConfig, JSON.stringify(prometheusScrapeConfig(), null, 2)),
     heredoc(p.cloudWatchAgentConfig, JSON.stringify(cloudWatchAgentConfig(options), null, 2)),
     `/opt/aws/amazon-cloudwatch-agent/bin/amazon-cloudwatch-agent-ctl -a fetch-config -m ec2 -s -c file:${p.cloudWatchAgentConfig}`,
 
@@ -142,11 +169,31 @@ function logrotateConfig(): string {
   ].join('\n');
 }
 
-/** CloudWatch agent configuration: the service log, and memory and root-disk use per instance. */
+/**
+ * CloudWatch agent configuration: the service log; memory and root-disk use per instance; and the
+ * service's business and cache metrics, scraped from its `/metrics` and written as embedded metric
+ * format events, from which CloudWatch extracts them into the fleet namespace.
+ */
 export function cloudWatchAgentConfig(options: ServiceUserDataOptions) {
   return {
     agent: { metrics_collection_interval: 60 },
     logs: {
+      metrics_collected: {
+        prometheus: {
+          log_group_name: options.serviceMetricsLogGroupName,
+          prometheus_config_path: SERVICE_PATHS.prometheusScrapeConfig,
+          emf_processor: {
+            metric_declaration_dedup: true,
+            metric_namespace: options.metricsNamespace,
+            metric_declaration: Object.values(SCRAPED_SERVICE_METRICS).map((metric) => ({
+              source_labels: ['job'],
+              label_matcher: `^${SERVICE_METRICS_JOB}$`,
+              dimensions: [['job', ...metric.labels]],
+              metric_selectors: [`^${metric.name}$`],
+            })),
+          },
+        },
+      },
       logs_collected: {
         files: {
           collect_list: [
@@ -171,6 +218,36 @@ export function cloudWatchAgentConfig(options: ServiceUserDataOptions) {
         disk: { measurement: ['used_percent'], resources: ['/'], drop_device: true },
       },
     },
+  };
+}
+
+/**
+ * The agent's Prometheus scrape of the service on its own instance: HTTPS on the service port with
+ * the instance's self-signed certificate (hence no verification, over the loopback interface), and
+ * only the shipped metrics kept, so the embedded-metric events stay small.
+ */
+export function prometheusScrapeConfig() {
+  const interval = `${SERVICE_METRICS_SCRAPE_SECONDS}s`;
+  return {
+    global: { scrape_interval: interval, scrape_timeout: '10s' },
+    scrape_configs: [
+      {
+        job_name: SERVICE_METRICS_JOB,
+        scheme: 'https',
+        metrics_path: '/metrics',
+        tls_config: { insecure_skip_verify: true },
+        static_configs: [{ targets: [`localhost:${SERVICE_PORT}`] }],
+        metric_relabel_configs: [
+          {
+            source_labels: ['__name__'],
+            regex: `(${Object.values(SCRAPED_SERVICE_METRICS)
+              .map((metric) => metric.name)
+              .join('|')})`,
+            action: 'keep',
+          },
+        ],
+      },
+    ],
   };
 }
 

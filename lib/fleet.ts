@@ -104,7 +104,7 @@ export interface FleetProps {
   /** Key that encrypts the service log group. */
   readonly logsKey: kms.IKey;
 
-  /** CloudWatch namespace of the instances' memory and disk metrics, such as `photo-prod/fleet`. */
+  /** CloudWatch namespace of the instances' memory and disk metrics and the service's scraped ones, such as `photo-prod/fleet`. */
   readonly metricsNamespace: string;
 }
 
@@ -134,6 +134,9 @@ export class Fleet extends Construct {
   readonly launchTemplate: ec2.LaunchTemplate;
   readonly instanceRole: iam.Role;
   readonly serviceLogGroup: logs.LogGroup;
+
+  /** Receives the agent's embedded-metric events of the service's scraped Prometheus metrics. */
+  readonly serviceMetricsLogGroup: logs.LogGroup;
 
   /** The service's non-secret environment, as `KEY=value` lines; the user data copies it to the instance. */
   readonly environmentParameter: ssm.StringParameter;
@@ -180,6 +183,12 @@ export class Fleet extends Construct {
       encryptionKey: props.logsKey,
       removalPolicy: RemovalPolicy.RETAIN,
     });
+    this.serviceMetricsLogGroup = new logs.LogGroup(this, 'ServiceMetricsLogs', {
+      retention: config.serviceMetricsLogRetentionDays as logs.RetentionDays,
+      encryptionKey: props.logsKey,
+      // Only the raw events of metrics CloudWatch has already extracted: nothing to keep.
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
     this.environmentParameter = new ssm.StringParameter(this, 'ServiceEnvironment', {
       description: 'Non-secret environment of the photo API service, as KEY=value lines',
       stringValue: renderEnvironment({
@@ -209,6 +218,7 @@ export class Fleet extends Construct {
         region: stack.region,
         serviceLogGroupName: this.serviceLogGroup.logGroupName,
         metricsNamespace: props.metricsNamespace,
+        serviceMetricsLogGroupName: this.serviceMetricsLogGroup.logGroupName,
       }),
       requireImdsv2: true,
       httpPutResponseHopLimit: 1,
@@ -341,6 +351,7 @@ export class Fleet extends Construct {
     for (const secret of props.readableSecrets ?? []) secret.grantRead(role);
     for (const key of props.readableKeys ?? []) key.grantDecrypt(role);
     this.serviceLogGroup.grantWrite(role);
+    this.serviceMetricsLogGroup.grantWrite(role);
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({
         sid: 'PublishAgentMetrics',

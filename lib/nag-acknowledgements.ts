@@ -283,17 +283,20 @@ export const NAG_ACKNOWLEDGEMENTS: readonly NagAcknowledgement[] = [
     id: 'AwsSolutions-IAM5[Resource::*]',
     reason:
       'The step reads CloudWatch metrics (GetMetricData) or describes Auto Scaling groups, read-only calls whose ' +
-      'service authorization reference lists no resource type, so "*" is the only resource they take; every ' +
-      'mutating action of the step names its resource.',
+      'service authorization reference lists no resource type, so "*" is the only resource they take; its ' +
+      'failover-in-progress datapoint (PutMetricData, no resource type either) is confined by a namespace ' +
+      'condition; every other mutating action of the step names its resource.',
   })),
-  ...(['SwitchTraffic', 'Report'] as const).map((role) => ({
-    stacks: ['Standby'] as const,
-    path: `FailoverRunbook/Steps/${role}Role/DefaultPolicy/Resource`,
-    id: 'AwsSolutions-IAM5[Resource::*]',
-    reason:
-      'PutMetricData has no resource type; the statement is confined by a cloudwatch:namespace condition to the ' +
-      "runbook's own namespace (the failover switch metric and the timing report).",
-  })),
+  ...(['SwitchTraffic', 'Report', 'FenceWrites', 'CheckPromotion', 'EnableMultiAz', 'ResumeWrites'] as const).map(
+    (role) => ({
+      stacks: ['Standby'] as const,
+      path: `FailoverRunbook/Steps/${role}Role/DefaultPolicy/Resource`,
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'PutMetricData has no resource type; the statement is confined by a cloudwatch:namespace condition to the ' +
+        "runbook's own namespace (the failover switch, the timing report and the failover-in-progress datapoint).",
+    }),
+  ),
   {
     stacks: ['Standby'],
     path: 'FailoverRunbook/Steps/ScaleFleetRole/DefaultPolicy/Resource',

@@ -1,5 +1,12 @@
 import type { PlatformConfig, RegionRole } from './config/types';
 
+/** Where the failover runbook reports that it runs: see {@link PlatformNames.failoverInProgressMetric}. */
+export interface FailoverInProgressMetric {
+  readonly namespace: string;
+  readonly metricName: string;
+  readonly dimensions: Readonly<Record<string, string>>;
+}
+
 /**
  * Deterministic names of resources that are referred to across regions.
  *
@@ -195,6 +202,62 @@ export class PlatformNames {
   /** Name of the OpenSearch domain of one region (at most 28 characters). */
   searchDomainName(role: RegionRole): string {
     return `${this.config.stackNamePrefix}-search-${role}`;
+  }
+
+  /** CloudWatch namespace of the fleet's agent metrics: memory, disk, and the service's scraped ones. */
+  fleetMetricsNamespace(): string {
+    return `${this.config.stackNamePrefix}/fleet`;
+  }
+
+  /** CloudWatch namespace of the metrics drawn from the database logs (slow queries). */
+  databaseMetricsNamespace(): string {
+    return `${this.config.stackNamePrefix}/database`;
+  }
+
+  /**
+   * The metric the failover runbook publishes while it runs, in the region whose alarms it expects
+   * to trip (the standby region, which takes the traffic), with `Region` set to that region.
+   *
+   * Contract for the runbook: `PutMetricData` with the value `1` when it starts and again after
+   * every step, at least once every `monitoring.failoverSuppression.heartbeatWindowMinutes`
+   * (10 minutes) while it runs, and `0` when it ends, whatever the outcome. Dry runs publish too,
+   * so a drill rehearses the suppression. Any `1` in the last heartbeat window puts the
+   * failover-in-progress alarm in alarm, which holds back the composite alarms a failover is
+   * expected to trip (`lib/monitoring.ts`); the suppression ends one window after the last `1`
+   * plus `extensionPeriodSeconds`, so a runbook that dies cannot silence them for good.
+   */
+  failoverInProgressMetric(role: RegionRole): FailoverInProgressMetric {
+    return {
+      namespace: `${this.config.stackNamePrefix}/failover`,
+      metricName: 'FailoverInProgress',
+      dimensions: { Region: this.config.regions[role].region },
+    };
+  }
+
+  /** Name of one CloudWatch alarm of `role`'s region, such as `photo-prod-standby-high-error-rate`. */
+  alarmName(role: RegionRole, alarm: string): string {
+    return `${this.config.stackNamePrefix}-${role}-${alarm}`;
+  }
+
+  /** ARN of an alarm named by {@link alarmName}, usable from any region (a global dashboard). */
+  alarmArn(role: RegionRole, alarm: string): string {
+    const { region } = this.config.regions[role];
+    return `arn:aws:cloudwatch:${region}:${this.config.account}:alarm:${this.alarmName(role, alarm)}`;
+  }
+
+  /** Name of `role`'s SNS topic of alerts of one severity, which the paging integration subscribes to. */
+  alertTopicName(role: RegionRole, severity: 'critical' | 'warning'): string {
+    return `${this.config.stackNamePrefix}-${role}-alerts-${severity}`;
+  }
+
+  /** Alias of the KMS key that encrypts the alert topics of one region. */
+  alertsKeyAlias(): string {
+    return `alias/${this.config.stackNamePrefix}/alerts`;
+  }
+
+  /** Name of the CloudWatch dashboard of `role`'s region. */
+  dashboardName(role: RegionRole): string {
+    return `${this.config.stackNamePrefix}-${role}`;
   }
 }
 

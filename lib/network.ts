@@ -1,4 +1,4 @@
-import { RemovalPolicy } from 'aws-cdk-lib';
+import { type CfnResource, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -66,6 +66,8 @@ export class Network extends Construct {
       },
     });
 
+    this.encryptDefaultSecurityGroupHandlerLogs(props);
+
     // The endpoint's construct id is the AWS service name: a stable identifier, not a size, so
     // adding or removing one endpoint never renames the others.
     const endpointSecurityGroup = new ec2.SecurityGroup(this, 'EndpointSecurityGroup', {
@@ -86,7 +88,32 @@ export class Network extends Construct {
       });
     }
   }
+
+  /**
+   * The function CDK deploys to strip the default security group's rules would log to a group it
+   * creates on first run, unencrypted and never expiring; this gives it an encrypted one with the
+   * flow logs' retention. The provider is CDK's own (one per stack), reached by its construct id.
+   */
+  private encryptDefaultSecurityGroupHandlerLogs(props: NetworkProps): void {
+    const provider = Stack.of(this).node.tryFindChild(RESTRICT_DEFAULT_SG_PROVIDER);
+    const handler = provider?.node.tryFindChild('Handler') as CfnResource | undefined;
+    if (!handler) {
+      throw new Error(
+        `Network: ${RESTRICT_DEFAULT_SG_PROVIDER}/Handler not found; allowed: the provider restrictDefaultSecurityGroup ` +
+          'creates (has aws-cdk-lib renamed it?)',
+      );
+    }
+    const logGroup = new logs.LogGroup(this, 'RestrictDefaultSecurityGroupLogs', {
+      retention: props.config.flowLogRetentionDays as logs.RetentionDays,
+      encryptionKey: props.logsKey,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    handler.addPropertyOverride('LoggingConfig', { LogGroup: logGroup.logGroupName });
+  }
 }
+
+/** Construct id CDK gives the stack-wide provider behind `restrictDefaultSecurityGroup`. */
+const RESTRICT_DEFAULT_SG_PROVIDER = 'Custom::VpcRestrictDefaultSGCustomResourceProvider';
 
 function endpointId(service: string): string {
   const pascal = service

@@ -148,3 +148,9 @@ export const HAPPY_PATH_STATES = [
   'Report',
   'NotifyEnd',
 ] as const;
+
+/**
+ * Environment variable of every step function holding the failover-in-progress metric as JSON
+ * `{namespace, metricName, dimensions}` (`PlatformNames.failoverInProgressMetric`).
+ */
+export const IN_PROGRESS_METRIC_ENV = 'FAILOVER_IN_PROGRESS_METRIC';

@@ -11,10 +11,11 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import type { PlatformConfig } from './config/types';
-import { PlatformNames } from './names';
+import { type FailoverInProgressMetric, PlatformNames } from './names';
 import { productionCapacity, RUNBOOK_DEFAULTS } from './runbook-defaults';
 import {
   type FleetCapacity,
+  IN_PROGRESS_METRIC_ENV,
   RUNBOOK_STEPS,
   type RunbookStep,
   type RunbookTargets,
@@ -99,6 +100,14 @@ export interface FailoverRunbookProps {
 
   /** Key that encrypts the functions' and the state machine's log groups (the region's logs key). */
   readonly logsKey: kms.IKey;
+
+  /**
+   * The metric every step sets to 1 (and the report to 0), so that the standby's alarms a failover
+   * trips hold their notifications while the runbook runs (`PlatformNames.failoverInProgressMetric`).
+   *
+   * @default - the runbook does not report that it runs, and no alarm is suppressed
+   */
+  readonly inProgressMetric?: FailoverInProgressMetric;
 
   /**
    * Name of the state machine. The on-call command builds its ARN from this name.
@@ -227,6 +236,7 @@ export class FailoverRunbook extends Construct {
     for (const step of RUNBOOK_STEPS) functions[step] = createStepFunction(steps, step, props.logsKey, retention);
     this.functions = functions;
     this.grantStepPermissions(props, stack);
+    if (props.inProgressMetric) this.reportInProgress(props.inProgressMetric);
 
     if (props.createSwitchAlarm ?? true) {
       this.switchAlarm = new cloudwatch.Alarm(this, 'SwitchAlarm', {
@@ -350,6 +360,22 @@ export class FailoverRunbook extends Construct {
     allow('resume-writes', 'SetWriteSwitch', ['ssm:GetParameter', 'ssm:PutParameter'], [parameterArn(region)]);
     describeGroups('verify');
     putMetrics('report', props.metricsNamespace);
+  }
+
+  /** Every step publishes the in-progress metric (lambda/shared/in-progress.ts), confined to its namespace. */
+  private reportInProgress(metric: FailoverInProgressMetric): void {
+    for (const fn of Object.values(this.functions)) {
+      fn.addEnvironment(IN_PROGRESS_METRIC_ENV, JSON.stringify(metric));
+      fn.addToRolePolicy(
+        new iam.PolicyStatement({
+          sid: 'ReportInProgress',
+          actions: ['cloudwatch:PutMetricData'],
+          // PutMetricData has no resource type; the namespace condition confines it.
+          resources: ['*'],
+          conditions: { StringEquals: { 'cloudwatch:namespace': metric.namespace } },
+        }),
+      );
+    }
   }
 
   private definition(targets: RunbookTargets, props: FailoverRunbookProps): sfn.IChainable {
@@ -632,6 +658,7 @@ export function failoverRunbookPropsFromConfig(
     healthUrls: [`https://${config.domainName}/health`, `https://${names.regionalOriginDomainName('standby')}/health`],
     metricsNamespace: names.failoverMetricsNamespace(),
     stateMachineName: names.failoverRunbookStateMachineName(),
+    inProgressMetric: names.failoverInProgressMetric('standby'),
   };
 }
 

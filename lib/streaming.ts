@@ -99,7 +99,7 @@ export class Streaming extends Construct {
     this.cluster.applyRemovalPolicy(RemovalPolicy.RETAIN);
 
     this.addStorageAutoscaling(config);
-    this.bootstrapBrokers = this.readBootstrapBrokers();
+    this.bootstrapBrokers = this.readBootstrapBrokers(props, config);
   }
 
   /** ARN of the cluster, for IAM policies of Kafka clients. */
@@ -139,8 +139,14 @@ export class Streaming extends Construct {
     (target.node.defaultChild as CfnResource).addMetadata('cfn-lint', { config: { ignore_checks: ['E3002'] } });
   }
 
-  /** CloudFormation exposes no bootstrap-broker attribute, so one SDK call reads it at deploy time. */
-  private readBootstrapBrokers(): string {
+  /**
+   * CloudFormation exposes no bootstrap-broker attribute, so one SDK call reads it at deploy time.
+   *
+   * The call runs in the stack's single AwsCustomResource function, which the OpenSearch domain's
+   * own custom resources share; this one comes first in the stack, so its log group is the
+   * function's (the default one CDK would make has no key). test/log-groups.test.ts holds it.
+   */
+  private readBootstrapBrokers(props: StreamingProps, config: StreamingConfig): string {
     const call: cr.AwsSdkCall = {
       service: 'Kafka',
       action: 'getBootstrapBrokers',
@@ -153,6 +159,11 @@ export class Streaming extends Construct {
       onUpdate: call,
       policy: cr.AwsCustomResourcePolicy.fromSdkCalls({ resources: [this.cluster.attrArn] }),
       installLatestAwsSdk: false,
+      logGroup: new logs.LogGroup(this, 'CustomResourceLogs', {
+        retention: config.logRetentionDays as logs.RetentionDays,
+        encryptionKey: props.logsKey,
+        removalPolicy: RemovalPolicy.DESTROY,
+      }),
     });
     return reader.getResponseField('BootstrapBrokerStringSaslIam');
   }

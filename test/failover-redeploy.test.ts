@@ -23,7 +23,7 @@ describe('a redeploy while the standby serves traffic', () => {
     }
   });
 
-  test('changes only the standby fleet bounds, so no stateful resource is replaced or modified', () => {
+  test('changes only the standby fleet bounds and what watches them, so no stateful resource changes', () => {
     const changed: string[] = [];
     for (const [stackId, resources] of before) {
       for (const [id, resource] of Object.entries(resources)) {
@@ -31,7 +31,12 @@ describe('a redeploy while the standby serves traffic', () => {
       }
     }
 
-    expect(changed).toEqual([expect.stringMatching(/^Standby\/FleetGroupASG[0-9A-F]{8}$/)]);
+    // The group's bounds, and the floor alarm and dashboard that follow the group's new floor.
+    expect(changed.sort()).toEqual([
+      expect.stringMatching(/^Standby\/FleetGroupASG[0-9A-F]{8}$/),
+      expect.stringMatching(/^Standby\/MonitoringDashboard[0-9A-F]{8}$/),
+      expect.stringMatching(/^Standby\/MonitoringFleetBelowFloor[0-9A-F]{8}$/),
+    ]);
   });
 
   test('keeps the standby fleet at the capacity the runbook scaled it to, still without a desired capacity', () => {

@@ -12,7 +12,15 @@ import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { ConfigError } from '../lib/config/errors';
 import { fleetProfile, validateFleet } from '../lib/config/fleet';
 import { Fleet, HEALTH_CHECK_PATH, LOAD_BALANCER_SSL_POLICY, TIER_ENVIRONMENT_KEYS } from '../lib/fleet';
-import { NODE_BINARY, SERVICE_PATHS, SERVICE_PORT } from '../lib/fleet-user-data';
+import {
+  cloudWatchAgentConfig,
+  NODE_BINARY,
+  prometheusScrapeConfig,
+  SCRAPED_SERVICE_METRICS,
+  SERVICE_METRICS_JOB,
+  SERVICE_PATHS,
+  SERVICE_PORT,
+} from '../lib/fleet-user-data';
 import { ServiceBundle } from '../lib/service-bundle';
 import type { RegionalStack } from '../lib/stacks/regional-stack';
 import { buildPlatform, platformFor } from './helpers/platform';
@@ -417,6 +425,20 @@ describe('user data', () => {
     expect(rendered).toContain('amazon-cloudwatch-agent-ctl -a fetch-config -m ec2 -s');
   });
 
+  test('writes the Prometheus scrape config and the agent config that reads it', () => {
+    const scrape = JSON.stringify(prometheusScrapeConfig(), null, 2);
+
+    expect(rendered).toContain(
+      JSON.stringify(`cat > ${SERVICE_PATHS.prometheusScrapeConfig} <<'PHOTO_API_EOF'\n${scrape}`).slice(1, -1),
+    );
+    expect(rendered).toContain(
+      `"prometheus_config_path": "${SERVICE_PATHS.prometheusScrapeConfig}"`.replace(/"/g, '\\"'),
+    );
+    expect(JSON.stringify(rendered)).toContain(
+      stack.getLogicalId(stack.fleet.serviceMetricsLogGroup.node.defaultChild as never),
+    );
+  });
+
   test('the user data script is valid bash', () => {
     const text = (stack.resolve(stack.fleet.launchTemplate.userData?.render()) as { 'Fn::Join': [string, unknown[]] })[
       'Fn::Join'
@@ -427,6 +449,125 @@ describe('user data', () => {
 
     expect(result.stderr).toBe('');
     expect(result.status).toBe(0);
+  });
+});
+
+describe('the scrape of the service metrics', () => {
+  const options = {
+    bundleBucketName: 'b',
+    bundleObjectKey: 'k.js',
+    environmentParameterName: '/p',
+    region: 'us-east-1',
+    serviceLogGroupName: 'service-logs',
+    metricsNamespace: 'photo-prod/fleet',
+    serviceMetricsLogGroupName: 'service-metrics-logs',
+  };
+
+  test('scrapes the local /metrics over HTTPS on the service port, accepting the self-signed certificate', () => {
+    const [job] = prometheusScrapeConfig().scrape_configs;
+
+    expect(job).toMatchObject({
+      job_name: 'photo-api',
+      scheme: 'https',
+      metrics_path: '/metrics',
+      tls_config: { insecure_skip_verify: true },
+      static_configs: [{ targets: [`localhost:${SERVICE_PORT}`] }],
+    });
+    expect(prometheusScrapeConfig().global.scrape_interval).toBe('60s');
+  });
+
+  test('keeps only the business, cache, pool and breaker metrics', () => {
+    const [keep] = prometheusScrapeConfig().scrape_configs[0].metric_relabel_configs;
+    const regex = new RegExp(`^${keep.regex}$`);
+
+    expect(keep).toMatchObject({ source_labels: ['__name__'], action: 'keep' });
+    for (const name of [
+      'posts_created_total',
+      'media_uploads_issued_total',
+      'logins_total',
+      'feed_cache_requests_total',
+      'db_pool_connections',
+      'circuit_breaker_state',
+    ]) {
+      expect(regex.test(name)).toBe(true);
+    }
+    for (const name of [
+      'http_requests_total',
+      'http_request_duration_seconds_bucket',
+      'nodejs_heap_size_total_bytes',
+    ]) {
+      expect(regex.test(name)).toBe(false);
+    }
+  });
+
+  test('ships them as embedded metrics into the fleet namespace, with job and their labels as dimensions', () => {
+    const prometheus = cloudWatchAgentConfig(options).logs.metrics_collected.prometheus;
+
+    expect(prometheus.log_group_name).toBe('service-metrics-logs');
+    expect(prometheus.prometheus_config_path).toBe(SERVICE_PATHS.prometheusScrapeConfig);
+    expect(prometheus.emf_processor.metric_namespace).toBe('photo-prod/fleet');
+    expect(prometheus.emf_processor.metric_declaration).toEqual(
+      expect.arrayContaining([
+        {
+          source_labels: ['job'],
+          label_matcher: '^photo-api$',
+          dimensions: [['job']],
+          metric_selectors: ['^posts_created_total$'],
+        },
+        {
+          source_labels: ['job'],
+          label_matcher: '^photo-api$',
+          dimensions: [['job']],
+          metric_selectors: ['^media_uploads_issued_total$'],
+        },
+        {
+          source_labels: ['job'],
+          label_matcher: '^photo-api$',
+          dimensions: [['job', 'result']],
+          metric_selectors: ['^logins_total$'],
+        },
+        {
+          source_labels: ['job'],
+          label_matcher: '^photo-api$',
+          dimensions: [['job', 'result']],
+          metric_selectors: ['^feed_cache_requests_total$'],
+        },
+      ]),
+    );
+    expect(prometheus.emf_processor.metric_declaration).toHaveLength(Object.keys(SCRAPED_SERVICE_METRICS).length);
+    expect(SERVICE_METRICS_JOB).toBe('photo-api');
+  });
+
+  test('the shipped metric names are ones the service exposes', () => {
+    const source = readFileSync(join(__dirname, '..', 'app', 'src', 'metrics.ts'), 'utf8');
+
+    for (const metric of Object.values(SCRAPED_SERVICE_METRICS)) {
+      expect(source).toContain(`name: '${metric.name}'`);
+      for (const label of metric.labels) expect(source).toMatch(new RegExp(`labelNames: \\[[^\\]]*'${label}'`));
+    }
+  });
+
+  test('the instances may write the metric events into their log group', () => {
+    const build = platformFor('production');
+    const stack = build.platform.primary;
+    const template = build.template(stack);
+    const logGroupId = stack.getLogicalId(stack.fleet.serviceMetricsLogGroup.node.defaultChild as never);
+
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      Roles: [{ Ref: stack.getLogicalId(stack.fleet.instanceRole.node.defaultChild as never) }],
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+            Resource: Match.arrayWith([{ 'Fn::GetAtt': [logGroupId, 'Arn'] }]),
+          }),
+        ]),
+      },
+    });
+    template.hasResourceProperties('AWS::Logs::LogGroup', {
+      RetentionInDays: 7,
+      KmsKeyId: Match.anyValue(),
+    });
   });
 });
 
@@ -576,6 +717,12 @@ describe('fleet config validation', () => {
       { primary: { fleet: { serviceLogRetentionDays: 10 } } },
       'primary.fleet.serviceLogRetentionDays',
       10,
+      /retention periods/,
+    ],
+    [
+      { standby: { fleet: { serviceMetricsLogRetentionDays: 2 } } },
+      'standby.fleet.serviceMetricsLogRetentionDays',
+      2,
       /retention periods/,
     ],
     [{ primary: { fleet: { logLevel: 'verbose' } } }, 'primary.fleet.logLevel', 'verbose', /one of fatal/],

@@ -71,6 +71,10 @@ function mediaAndEdgeFindings(prefix: string): string[] {
 
 /** Findings of the failover runbook in the standby stack, the same in both profiles. */
 const RUNBOOK_FINDINGS = [
+  'Standby/FailoverRunbook/Steps/CheckPromotionRole/DefaultPolicy/Resource AwsSolutions-IAM5[Resource::*]',
+  'Standby/FailoverRunbook/Steps/EnableMultiAzRole/DefaultPolicy/Resource AwsSolutions-IAM5[Resource::*]',
+  'Standby/FailoverRunbook/Steps/FenceWritesRole/DefaultPolicy/Resource AwsSolutions-IAM5[Resource::*]',
+  'Standby/FailoverRunbook/Steps/ResumeWritesRole/DefaultPolicy/Resource AwsSolutions-IAM5[Resource::*]',
   'Standby/FailoverRunbook/StateMachine/Role/DefaultPolicy/Resource AwsSolutions-IAM5[Resource::*]',
   'Standby/FailoverRunbook/StateMachine/Role/DefaultPolicy/Resource AwsSolutions-IAM5[Resource::<FailoverRunbookStepsCheckPromotion6102C53E.Arn>:*]',
   'Standby/FailoverRunbook/StateMachine/Role/DefaultPolicy/Resource AwsSolutions-IAM5[Resource::<FailoverRunbookStepsEnableMultiAz6B1D9D2E.Arn>:*]',

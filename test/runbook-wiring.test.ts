@@ -59,3 +59,32 @@ describe.each(['production', 'development'] as const)('the failover runbook in t
     expect(definition).toContain(`"alarm\\":{\\"name\\":\\"${prefix}-force-primary-unhealthy\\"`);
   });
 });
+
+describe('the runbook holds the alarms a failover trips', () => {
+  const build = platformFor('production');
+  const standby = build.template(build.platform.standby);
+
+  test("every step reports the metric that the standby's failover-in-progress alarm watches", () => {
+    const steps = Object.entries(standby.findResources('AWS::Lambda::Function')).filter(([id]) =>
+      id.startsWith('FailoverRunbookSteps'),
+    );
+    const inProgress = Object.values(standby.findResources('AWS::CloudWatch::Alarm')).filter(
+      (alarm) => alarm.Properties.MetricName === 'FailoverInProgress',
+    );
+
+    expect(steps).toHaveLength(10);
+    expect(inProgress).toHaveLength(1);
+    const watched = inProgress[0].Properties;
+    for (const [, fn] of steps) {
+      const metric = JSON.parse(fn.Properties.Environment.Variables.FAILOVER_IN_PROGRESS_METRIC);
+      expect(metric).toEqual({
+        namespace: watched.Namespace,
+        metricName: watched.MetricName,
+        dimensions: Object.fromEntries(
+          (watched.Dimensions as { Name: string; Value: string }[]).map((d) => [d.Name, d.Value]),
+        ),
+      });
+    }
+    expect(watched.Dimensions).toEqual([{ Name: 'Region', Value: 'us-west-2' }]);
+  });
+});

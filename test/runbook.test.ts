@@ -161,6 +161,7 @@ describe('IAM', () => {
         Action: string | string[];
         Resource: unknown;
         Condition?: unknown;
+        Sid?: string;
       }[],
   );
 
@@ -176,7 +177,9 @@ describe('IAM', () => {
 
   test('PutMetricData is confined to the runbook namespace by condition', () => {
     const puts = statements.filter((s) => ([] as string[]).concat(s.Action).includes('cloudwatch:PutMetricData'));
-    expect(puts).toHaveLength(2);
+    // The switch and the report, and every step's failover-in-progress datapoint.
+    expect(puts.filter((s) => s.Sid === 'PutMetrics')).toHaveLength(2);
+    expect(puts.filter((s) => s.Sid === 'ReportInProgress')).toHaveLength(10);
     for (const s of puts) {
       expect(s.Condition).toEqual({ StringEquals: { 'cloudwatch:namespace': names.failoverMetricsNamespace() } });
     }

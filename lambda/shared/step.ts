@@ -4,6 +4,7 @@ import type { Static, TSchema } from 'typebox';
 import { RUNBOOK_STEPS, type RunbookStep } from '../../lib/runbook-steps';
 import { classifyAwsError, RunbookError } from './errors';
 import { parseEvent } from './event';
+import { reportInProgress } from './in-progress';
 
 /** The runbook's steps, in the state machine's order (`check-promotion` and `verify` are polled). */
 export const STEP_NAMES = RUNBOOK_STEPS;
@@ -81,6 +82,7 @@ export function defineStep<S extends TSchema, D>(
         phaseStartedAt: outcome.phaseStartedAt ?? started.toISOString(),
       };
       logger.info('step finished', { action: result.action, summary: result.summary, durationMs: result.durationMs });
+      await reportInProgress(step, (message, fields) => logger.warn(message, fields));
       return result;
     } catch (error) {
       const failure = error instanceof RunbookError ? error : classifyAwsError(error, step);

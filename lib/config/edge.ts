@@ -43,6 +43,12 @@ export interface WafConfig {
    * the service; blocked and counted requests are always logged.
    */
   readonly logAllowedRequests: boolean;
+
+  /**
+   * Requests WAF may block in 5 minutes before the edge warns (an attack, or a rule blocking real
+   * users); the alarm feeds the edge's warning topic.
+   */
+  readonly blockedRequestsAlarmPerFiveMinutes: number;
 }
 
 /** The Route 53 failover pair of the API origin name (`PlatformNames.originDomainName`). */
@@ -76,7 +82,12 @@ export function edgeProfile(profile: ProfileName): EdgeConfig {
       accessLogRetentionDays: 365,
       // 2,000 requests in 5 minutes is about 7 a second from one address, sustained: far above a
       // person, below a scraper. Carrier-grade NAT shares addresses, hence the margin.
-      waf: { rateLimitPerFiveMinutes: 2000, logRetentionDays: 365, logAllowedRequests: false },
+      waf: {
+        rateLimitPerFiveMinutes: 2000,
+        logRetentionDays: 365,
+        logAllowedRequests: false,
+        blockedRequestsAlarmPerFiveMinutes: 5000,
+      },
       // Detection in 3 x 10 s, then resolvers follow within 60 s: under 2 minutes of the 15-minute RTO.
       originFailover: { healthCheckIntervalSeconds: 10, healthCheckFailureThreshold: 3, recordTtlSeconds: 60 },
     };
@@ -85,7 +96,12 @@ export function edgeProfile(profile: ProfileName): EdgeConfig {
     priceClass: 'PriceClass_100',
     mediaCache: { defaultTtlSeconds: DAY_SECONDS, maxTtlSeconds: 30 * DAY_SECONDS },
     accessLogRetentionDays: 30,
-    waf: { rateLimitPerFiveMinutes: 1000, logRetentionDays: 30, logAllowedRequests: true },
+    waf: {
+      rateLimitPerFiveMinutes: 1000,
+      logRetentionDays: 30,
+      logAllowedRequests: true,
+      blockedRequestsAlarmPerFiveMinutes: 500,
+    },
     originFailover: { healthCheckIntervalSeconds: 30, healthCheckFailureThreshold: 3, recordTtlSeconds: 60 },
   };
 }
@@ -133,6 +149,12 @@ export function validateEdge(edge: EdgeConfig): ConfigProblem[] {
     `one of the CloudWatch Logs retention periods: ${LOG_RETENTION_DAYS.join(', ')}`,
   );
   check(typeof waf.logAllowedRequests === 'boolean', 'waf.logAllowedRequests', waf.logAllowedRequests, 'true or false');
+  check(
+    isIntegerBetween(waf.blockedRequestsAlarmPerFiveMinutes, 1, 2_000_000_000),
+    'waf.blockedRequestsAlarmPerFiveMinutes',
+    waf.blockedRequestsAlarmPerFiveMinutes,
+    'an integer from 1 to 2000000000 requests',
+  );
 
   const failover = edge.originFailover;
   check(

@@ -115,6 +115,13 @@ export interface FleetConfig {
   /** Days the service log group keeps the shipped service logs. */
   readonly serviceLogRetentionDays: number;
 
+  /**
+   * Days the log group keeps the embedded-metric-format events the CloudWatch agent writes for the
+   * service's scraped Prometheus metrics. CloudWatch extracts the metrics on arrival, so the events
+   * themselves are only kept for troubleshooting.
+   */
+  readonly serviceMetricsLogRetentionDays: number;
+
   /** `LOG_LEVEL` passed to the service. */
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
 }
@@ -181,6 +188,7 @@ export function fleetProfile(profile: 'production' | 'development', role: Region
     instanceRefreshMinHealthyPercent: 90,
     loadBalancer: loadBalancer(production),
     serviceLogRetentionDays: production ? 90 : 14,
+    serviceMetricsLogRetentionDays: production ? 7 : 3,
     logLevel: 'info',
   } as const;
 
@@ -362,6 +370,12 @@ export function validateFleet(fleet: FleetConfig, role: RegionRole): ConfigProbl
     (LOG_RETENTION_DAYS as readonly number[]).includes(fleet.serviceLogRetentionDays),
     'serviceLogRetentionDays',
     fleet.serviceLogRetentionDays,
+    `one of the CloudWatch Logs retention periods: ${LOG_RETENTION_DAYS.join(', ')}`,
+  );
+  check(
+    (LOG_RETENTION_DAYS as readonly number[]).includes(fleet.serviceMetricsLogRetentionDays),
+    'serviceMetricsLogRetentionDays',
+    fleet.serviceMetricsLogRetentionDays,
     `one of the CloudWatch Logs retention periods: ${LOG_RETENTION_DAYS.join(', ')}`,
   );
   check(LOG_LEVELS.includes(fleet.logLevel), 'logLevel', fleet.logLevel, `one of ${LOG_LEVELS.join(', ')}`);

@@ -2,6 +2,7 @@ import { developmentData, productionData } from './data';
 import { edgeProfile } from './edge';
 import { fleetProfile } from './fleet';
 import { mediaProfile } from './media';
+import { monitoringProfile } from './monitoring';
 import type { PlatformConfig, ProfileName, RegionalConfig, RegionRole } from './types';
 
 /**
@@ -38,6 +39,7 @@ function productionRegion(vpcCidr: string, role: RegionRole): RegionalConfig {
       interfaceEndpoints: INTERFACE_ENDPOINTS,
     },
     data: productionData(role),
+    monitoring: monitoringProfile('production', role),
   };
 }
 
@@ -54,6 +56,7 @@ function developmentRegion(vpcCidr: string, role: RegionRole): RegionalConfig {
       interfaceEndpoints: INTERFACE_ENDPOINTS,
     },
     data: developmentData(role),
+    monitoring: monitoringProfile('development', role),
   };
 }
 

@@ -10,6 +10,7 @@ import type { DataConfig } from './data';
 import type { EdgeConfig } from './edge';
 import type { FleetConfig } from './fleet';
 import type { MediaConfig } from './media';
+import type { MonitoringConfig } from './monitoring';
 
 /** The role a regional stack plays in the warm-standby pair. */
 export type RegionRole = 'primary' | 'standby';
@@ -52,6 +53,9 @@ export interface RegionalConfig {
   readonly fleet: FleetConfig;
   /** PostgreSQL, Redis, Kafka, OpenSearch and backups (see `data.ts`). */
   readonly data: DataConfig;
+
+  /** Alert thresholds and windows, and the suppression during a failover (see `monitoring.ts`). */
+  readonly monitoring: MonitoringConfig;
 }
 
 /** Everything one deployment needs. */

@@ -3,6 +3,7 @@ import { validateEdge } from './edge';
 import { ConfigError, type ConfigProblem } from './errors';
 import { validateFleet } from './fleet';
 import { validateMedia } from './media';
+import { validateMonitoring } from './monitoring';
 import type { NetworkConfig, PlatformConfig, RegionRole } from './types';
 
 /** Retention periods CloudWatch Logs accepts, in days. */
@@ -77,6 +78,7 @@ export function validateConfig(config: PlatformConfig): PlatformConfig {
     validateNetwork(config[role].network, `${role}.network`, check);
     problems.push(...validateFleet(config[role].fleet, role));
     problems.push(...validateData(config[role].data, role, `${role}.data`, azs.length, LOG_RETENTION_DAYS));
+    problems.push(...validateMonitoring(config[role].monitoring, role));
   }
   check(
     config.servingRegion === 'primary' || config.servingRegion === 'standby',

@@ -5,6 +5,7 @@ import * as targets from 'aws-cdk-lib/aws-route53-targets';
 import type { Construct } from 'constructs';
 import type { PlatformConfig } from '../config/types';
 import { EdgeDistribution } from '../edge-distribution';
+import { EdgeMonitoring } from '../edge-monitoring';
 import { LogsKey } from '../logs-key';
 import { PlatformNames } from '../names';
 import { WebAcl } from '../web-acl';
@@ -29,6 +30,9 @@ export class EdgeStack extends Stack {
   readonly logsKey: LogsKey;
   readonly webAcl: WebAcl;
   readonly distribution: EdgeDistribution;
+
+  /** WAF blocked-requests alarm and the global dashboard over both regions. */
+  readonly monitoring: EdgeMonitoring;
 
   constructor(scope: Construct, id: string, props: EdgeStackProps) {
     super(scope, id, props);
@@ -67,5 +71,11 @@ export class EdgeStack extends Stack {
     const target = route53.RecordTarget.fromAlias(new targets.CloudFrontTarget(this.distribution.distribution));
     new route53.ARecord(this, 'AliasRecord', { zone: this.hostedZone, recordName: config.domainName, target });
     new route53.AaaaRecord(this, 'AliasRecordIpv6', { zone: this.hostedZone, recordName: config.domainName, target });
+
+    this.monitoring = new EdgeMonitoring(this, 'Monitoring', {
+      config,
+      waf: config.edge.waf,
+      webAclMetricName: `${config.stackNamePrefix}-edge-web-acl`,
+    });
   }
 }

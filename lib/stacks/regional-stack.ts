@@ -13,6 +13,7 @@ import { Database } from '../database';
 import { Fleet, HEALTH_CHECK_PATH } from '../fleet';
 import { LogsKey } from '../logs-key';
 import { grantMediaObjectAccess, MediaStorage } from '../media-storage';
+import { RegionalMonitoring } from '../monitoring';
 import { PlatformNames } from '../names';
 import { Network } from '../network';
 import { endpointHealthCheck, OriginFailoverRecords } from '../origin-failover';
@@ -92,6 +93,8 @@ export class RegionalStack extends Stack {
 
   /** The regional failover runbook (the standby only: it must run while us-east-1 is down). */
   readonly failoverRunbook?: FailoverRunbook;
+  /** Alarms, alert topics and the dashboard of this region (`lib/monitoring.ts`). */
+  readonly monitoring: RegionalMonitoring;
 
   constructor(scope: Construct, id: string, props: RegionalStackProps) {
     super(scope, id, props);
@@ -254,7 +257,7 @@ export class RegionalStack extends Stack {
       jwtSecret: this.serviceSettings.jwtSecret,
       writeSwitchParameter: this.serviceSettings.writeSwitch,
       logsKey: this.logsKey.key,
-      metricsNamespace: `${config.stackNamePrefix}/fleet`,
+      metricsNamespace: names.fleetMetricsNamespace(),
     });
     this.loadBalancer = this.fleet.loadBalancer;
     fleetRoleArn = this.fleet.instanceRole.roleArn;
@@ -328,6 +331,24 @@ export class RegionalStack extends Stack {
         createSwitchAlarm: false,
       });
     }
+    // Monitoring and alerting: the alarms of every tier above, their composite alarms and encrypted
+    // topics, and the region's dashboard. Kept last so that it sees every tier.
+    this.monitoring = new RegionalMonitoring(this, 'Monitoring', {
+      config: config[role].monitoring,
+      role,
+      names,
+      fleet: this.fleet,
+      fleetMinCapacity: config[role].fleet.minCapacity,
+      database: this.database,
+      rpoBudgetSeconds: data.database.rpoBudgetSeconds,
+      cache: this.cache,
+      streaming: this.streaming,
+      search: this.search,
+      infrastructureAlarms: [
+        this.mediaStorage?.replicationLatencyAlarm,
+        this.mediaStorage?.replicationFailureAlarm,
+      ].filter((alarm) => alarm !== undefined),
+    });
   }
 
   /** Lets `role` connect to the cluster and produce to (and create) its topics with IAM auth. */
