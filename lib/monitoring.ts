@@ -835,8 +835,10 @@ function chunkedInsights(
   const [dimension, values] = Object.entries(where)[0];
   const chunks = chunkForQueries(fn, namespace, metricName, dimension, values);
   if (chunks.length === 1) return insights(fn, namespace, metricName, where, period, `${fn} ${metricName}`);
+  // Ids are unique per metric: one alarm's math may hold the chunks of several metrics (hits and misses).
+  const prefix = metricName.replace(/[^A-Za-z0-9]/g, '').toLowerCase();
   const queries = Object.fromEntries(
-    chunks.map((chunk, i) => [`q${i}`, insights(fn, namespace, metricName, { [dimension]: chunk }, period)]),
+    chunks.map((chunk, i) => [`${prefix}${i}`, insights(fn, namespace, metricName, { [dimension]: chunk }, period)]),
   );
   const ids = Object.keys(queries);
   return new cloudwatch.MathExpression({

@@ -3,9 +3,10 @@ import type { PlatformConfig } from './config/types';
 import { RUNBOOK_DEFAULTS } from './runbook-defaults';
 
 /**
- * The inputs of the RTO budget that the config does not hold (yet): Route 53's health check and
- * TTL (the edge tier), the runbook's bounds, on-call's response. Each defaults to
- * `RUNBOOK_DEFAULTS`; the fleet's warm-up and target registration come from the config.
+ * The inputs of the RTO budget. `rtoBudget` takes Route 53's health check and the record TTL from
+ * the edge config (`edge.originFailover`), the fleet's warm-up and target registration from the
+ * standby fleet config, and the rest (the runbook's bounds, on-call's response) from
+ * `RUNBOOK_DEFAULTS`; any of them can be overridden to ask "what if".
  */
 export interface RtoBudgetParameters {
   /** Seconds between two Route 53 checks of the primary: 10 or 30. @default 30 */
@@ -72,7 +73,15 @@ export const RTO_BUDGET_DEFAULTS: RtoBudgetParameters = {
  * check `intervalSeconds × healthyThreshold`.
  */
 export function rtoBudget(config: PlatformConfig, overrides: Partial<RtoBudgetParameters> = {}): RtoBudget {
-  const p = { ...RTO_BUDGET_DEFAULTS, ...overrides };
+  const origin = config.edge.originFailover;
+  const p = {
+    ...RTO_BUDGET_DEFAULTS,
+    // Detection and the TTL are the edge tier's: the primary's health check and the failover record.
+    healthCheckIntervalSeconds: origin.healthCheckIntervalSeconds,
+    healthCheckFailureThreshold: origin.healthCheckFailureThreshold,
+    dnsTtlSeconds: origin.recordTtlSeconds,
+    ...overrides,
+  };
   validate(p);
   const fleet = config.standby.fleet;
   const registration = fleet.healthCheck.intervalSeconds * fleet.healthCheck.healthyThreshold;

@@ -1,3 +1,4 @@
+import { productionData, validateData } from '../lib/config/data';
 import { ConfigError } from '../lib/config/errors';
 import { buildPlatform } from './helpers/platform';
 
@@ -107,11 +108,23 @@ describe('bad data-tier combinations fail synth with the key, the value and what
   });
 
   test('the primary must have a backup plan', () => {
-    expect(problemsFor(primaryData({ backup: null }))).toContainEqual(
+    const { backup: _removed, ...withoutBackup } = productionData('primary');
+
+    expect(validateData(withoutBackup, 'primary', 'primary.data', 3, [30, 90])).toContainEqual(
       expect.objectContaining({
         key: 'primary.data.backup',
         allowed: 'a backup plan: the primary database is backed up',
       }),
+    );
+    // Through overrides, a section cannot be replaced by a non-object at all.
+    expect(problemsFor(primaryData({ backup: null }))).toEqual([
+      expect.objectContaining({ key: 'overrides.primary.data.backup', value: null }),
+    ]);
+  });
+
+  test('the standby has no backup plan of its own: its database is a replica', () => {
+    expect(validateData(productionData('primary'), 'standby', 'standby.data', 3, [30, 90])).toContainEqual(
+      expect.objectContaining({ key: 'standby.data.backup', allowed: expect.stringMatching(/^nothing: /) }),
     );
   });
 

@@ -640,10 +640,23 @@ describe('the global dashboard helper', () => {
   });
 });
 
-test('a cache too large for the hit-rate alarm queries fails synth naming the prop and the limit', () => {
+test('a cache too large for the hit-rate alarm queries fails synth at the config, naming the key and the limit', () => {
   expect(() =>
     buildPlatform({ context: { overrides: { primary: { data: { cache: { shards: 250, replicasPerShard: 1 } } } } } }),
-  ).toThrow(
-    /RegionalMonitoring: cache.nodeClusterIds has 500 nodes, which the cluster-wide hit-rate alarm would query in \d+ expressions; allowed: nodes that fit in 10 expressions of 2048 characters/,
+  ).toThrow(/primary\.data\.cache\.shards: got 250; allowed: at most 90 nodes in total/);
+});
+
+test('the largest cache the config allows (90 nodes) still gets a cluster-wide hit-rate alarm', () => {
+  const build = buildPlatform({ context: { overrides: { primary: { data: { cache: { shards: 45 } } } } } });
+  const alarms = Object.values(build.template(build.platform.primary).findResources('AWS::CloudWatch::Alarm'));
+  const hitRate = alarms.find((a) => JSON.stringify(a.Properties.Metrics ?? []).includes('CacheHits'));
+  const queries = (hitRate?.Properties.Metrics as { Id: string; Expression?: string }[]).filter((m) =>
+    m.Expression?.startsWith('SELECT'),
   );
+
+  // More than one query per metric, each with an id of its own, covering all 90 nodes.
+  expect(queries.length).toBeGreaterThan(2);
+  expect(new Set(queries.map((q) => q.Id)).size).toBe(queries.length);
+  const nodes = queries.flatMap((q) => q.Expression?.match(/photo-prod-cache-primary-\d{4}-\d{3}/g) ?? []);
+  expect(new Set(nodes).size).toBe(90);
 });

@@ -19,7 +19,7 @@ test('the default budget, term by term', () => {
   const budget = rtoBudget(configFor('production'));
 
   expect(Object.fromEntries(budget.terms.map((t) => [t.name, t.seconds]))).toEqual({
-    detection: 90, // 30 s x 3 failures
+    detection: 30, // the edge config's 10 s x 3 failures
     'on-call response': 120,
     'runbook overhead': 60,
     // promotion 420 + 30 s poll = 450 s, longer than warm-up 300 + ALB registration 2 x 30 s = 360 s
@@ -28,7 +28,7 @@ test('the default budget, term by term', () => {
     'write switch': 10,
     verification: 15,
   });
-  expect(budget.totalSeconds).toBe(805);
+  expect(budget.totalSeconds).toBe(745);
   expect(budget.objectiveSeconds).toBe(FIFTEEN_MINUTES);
 });
 
@@ -40,6 +40,37 @@ test('the defaults are the runbook’s', () => {
     promotionTimeoutSeconds: RUNBOOK_DEFAULTS.promotionTimeoutSeconds,
     objectiveSeconds: 900,
   });
+});
+
+test('detection and the TTL come from the edge config', () => {
+  const config = configFor('production');
+  const slowChecks = {
+    ...config,
+    edge: {
+      ...config.edge,
+      originFailover: {
+        healthCheckIntervalSeconds: 30 as const,
+        healthCheckFailureThreshold: 5,
+        recordTtlSeconds: 120,
+      },
+    },
+  };
+  const terms = Object.fromEntries(rtoBudget(slowChecks).terms.map((t) => [t.name, t.seconds]));
+
+  expect(terms.detection).toBe(150);
+  expect(terms['DNS TTL']).toBe(120);
+});
+
+test('synth refuses a config whose budget exceeds 15 minutes, naming the terms', () => {
+  const slow = JSON.stringify({
+    edge: {
+      originFailover: { recordTtlSeconds: 300, healthCheckIntervalSeconds: 30, healthCheckFailureThreshold: 10 },
+    },
+  });
+
+  expect(() => loadConfig((key) => ({ ...CDK_JSON_CONTEXT, overrides: slow })[key])).toThrow(
+    /edge\.originFailover, standby\.fleet: got "an RTO budget of 1255 s \(detection 300 s, .*DNS TTL 300 s.*\)"; allowed: settings whose budget fits the 900 s objective/,
+  );
 });
 
 test('the fleet’s warm-up comes from the config', () => {
@@ -55,9 +86,9 @@ test('the fleet’s warm-up comes from the config', () => {
 });
 
 test.each([
-  ['the seed’s 5-minute TTL', { dnsTtlSeconds: 300 }, 1045],
-  ['a 10-minute promotion bound', { promotionTimeoutSeconds: 600 }, 985],
-  ['a 5-minute on-call response', { onCallResponseSeconds: 300 }, 985],
+  ['the seed’s 5-minute TTL', { dnsTtlSeconds: 300 }, 985],
+  ['an 11-minute promotion bound', { promotionTimeoutSeconds: 660 }, 985],
+  ['a 5-minute on-call response', { onCallResponseSeconds: 300 }, 925],
 ])('%s exceeds 15 minutes, and the budget says so', (_label, overrides, total) => {
   const budget = rtoBudget(configFor('production'), overrides);
 

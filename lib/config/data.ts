@@ -201,7 +201,12 @@ type Check = (ok: boolean, key: string, value: unknown, allowed: string) => void
 /** RDS minimum gap between the automated backup window and any AWS Backup job, in minutes. */
 export const BACKUP_WINDOW_CLEARANCE_MINUTES = 60;
 
-const CACHE_LIMIT_NODES = 500;
+/**
+ * Most Redis nodes one cluster may have here: ElastiCache's default quota of 90 nodes per cluster
+ * (500 only after a quota increase), which also keeps the cluster-wide hit-rate alarm's queries
+ * within CloudWatch's limits (lib/monitoring.ts).
+ */
+const CACHE_LIMIT_NODES = 90;
 
 /**
  * Checks one role's data tier and reports problems with the `{ key, value, allowed }` shape. Covers
@@ -231,6 +236,13 @@ export function validateData(
   validateSearch(data.search, `${key}.search`, azCount, logRetentionDays, check);
   if (role === 'primary') {
     check(data.backup != null, `${key}.backup`, data.backup, 'a backup plan: the primary database is backed up');
+  } else {
+    check(
+      data.backup == null,
+      `${key}.backup`,
+      data.backup,
+      "nothing: the standby's database is a replica, and the primary's backups are copied into its vault",
+    );
   }
   if (data.backup != null) validateBackup(data.backup, data.database, `${key}.backup`, check);
   return problems;

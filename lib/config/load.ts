@@ -121,14 +121,31 @@ function parseOverrides(value: unknown): Record<string, unknown> | undefined {
   return parsed;
 }
 
+/** Keys with a context key of their own (or derived from one), which `overrides` may not change. */
+const NOT_OVERRIDABLE = ['profile', 'account', 'domainName', 'hostedZoneId', 'hostedZoneName', 'servingRegion'];
+
 function deepMerge(target: unknown, patch: Record<string, unknown>, path: string): unknown {
   if (!isPlainObject(target)) return patch;
   const merged: Record<string, unknown> = { ...target };
   for (const [key, value] of Object.entries(patch)) {
     const keyPath = path ? `${path}.${key}` : key;
-    if (!(key in target)) {
+    if (!Object.hasOwn(target, key)) {
       throw new ConfigError([
         { key: `overrides.${keyPath}`, value, allowed: `one of the existing keys: ${Object.keys(target).join(', ')}` },
+      ]);
+    }
+    if (!path && NOT_OVERRIDABLE.includes(key)) {
+      throw new ConfigError([
+        { key: `overrides.${keyPath}`, value, allowed: `nothing here: set it with -c ${key}=... instead` },
+      ]);
+    }
+    if (isPlainObject(target[key]) && !isPlainObject(value)) {
+      throw new ConfigError([
+        {
+          key: `overrides.${keyPath}`,
+          value,
+          allowed: `an object with some of the keys ${Object.keys(target[key] as object).join(', ')}`,
+        },
       ]);
     }
     merged[key] = isPlainObject(value) && isPlainObject(target[key]) ? deepMerge(target[key], value, keyPath) : value;

@@ -1,3 +1,4 @@
+import { rtoBudget } from '../rto-budget';
 import { validateData } from './data';
 import { validateEdge } from './edge';
 import { ConfigError, type ConfigProblem } from './errors';
@@ -28,10 +29,11 @@ export function validateConfig(config: PlatformConfig): PlatformConfig {
 
   check(/^\d{12}$/.test(String(config.account)), 'account', config.account, 'a 12-digit AWS account id');
   check(
-    isDomainName(config.domainName),
+    isDomainName(config.domainName) && String(config.domainName).length <= MAX_DOMAIN_NAME_LENGTH,
     'domainName',
     config.domainName,
-    'a lowercase DNS name such as photos.example.com',
+    `a lowercase DNS name such as photos.example.com, at most ${MAX_DOMAIN_NAME_LENGTH} characters (each region's ` +
+      'certificate names <region>.origin.<domainName>, and ACM allows 64)',
   );
   check(
     /^Z[A-Z0-9]{1,31}$/.test(String(config.hostedZoneId)),
@@ -40,16 +42,27 @@ export function validateConfig(config: PlatformConfig): PlatformConfig {
     'a Route 53 hosted zone id: "Z" followed by up to 31 uppercase letters and digits',
   );
   check(
-    config.domainName === config.hostedZoneName || String(config.domainName).endsWith(`.${config.hostedZoneName}`),
+    isDomainName(config.hostedZoneName) &&
+      (config.domainName === config.hostedZoneName || String(config.domainName).endsWith(`.${config.hostedZoneName}`)),
     'hostedZoneName',
     config.hostedZoneName,
-    `the domain name ${config.domainName} or one of its parent domains`,
+    `the domain name ${config.domainName} or one of its parent domains below the top level`,
   );
   check(
-    /^[a-z][a-z0-9-]{1,20}$/.test(String(config.stackNamePrefix)),
+    /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/.test(String(config.stackNamePrefix)) &&
+      String(config.stackNamePrefix).length >= 2 &&
+      String(config.stackNamePrefix).length <= MAX_PREFIX_LENGTH,
     'stackNamePrefix',
     config.stackNamePrefix,
-    'lowercase letters, digits and hyphens, 2 to 21 characters, starting with a letter',
+    `lowercase letters and digits in hyphen-separated words, 2 to ${MAX_PREFIX_LENGTH} characters, starting with a ` +
+      'letter (it prefixes the OpenSearch domain names, which allow 28 characters)',
+  );
+  check(
+    config.regions.primary.region === EDGE_REGION,
+    'regions.primary.region',
+    config.regions.primary.region,
+    `${EDGE_REGION}: the edge stack shares the primary region, and CloudFront takes its certificate and WAF web ACL ` +
+      `only from ${EDGE_REGION}`,
   );
 
   for (const role of ROLES) {
@@ -106,18 +119,41 @@ export function validateConfig(config: PlatformConfig): PlatformConfig {
   problems.push(...validateMedia(config.media), ...validateEdge(config.edge));
 
   if (problems.length > 0) throw new ConfigError(problems);
+  checkRtoBudget(config);
   return config;
 }
+
+/** The sizes of a valid config must also fit the 15-minute RTO objective (lib/rto-budget.ts). */
+function checkRtoBudget(config: PlatformConfig): void {
+  const budget = rtoBudget(config);
+  if (budget.withinObjective) return;
+  throw new ConfigError([
+    {
+      key: 'edge.originFailover, standby.fleet',
+      value: `an RTO budget of ${budget.totalSeconds} s (${budget.terms.map((t) => `${t.name} ${t.seconds} s`).join(', ')})`,
+      allowed: `settings whose budget fits the ${budget.objectiveSeconds} s objective (see npm run drill and lib/rto-budget.ts)`,
+    },
+  ]);
+}
+
+/** The longest stack name prefix: `<prefix>-search-standby` must fit OpenSearch's 28 characters. */
+const MAX_PREFIX_LENGTH = 28 - '-search-standby'.length;
+
+/** The longest public domain name: `us-west-2.origin.<domainName>` must fit ACM's 64 characters. */
+const MAX_DOMAIN_NAME_LENGTH = 64 - 'us-west-2.origin.'.length;
+
+/** CloudFront reads certificates and WAF web ACLs from us-east-1 only. */
+const EDGE_REGION = 'us-east-1';
 
 type Check = (ok: boolean, key: string, value: unknown, allowed: string) => void;
 
 function validateNetwork(network: NetworkConfig, key: string, check: Check): void {
   const cidr = parseCidr(network.vpcCidr);
   check(
-    cidr !== undefined && cidr.prefix >= 16 && cidr.prefix <= 24,
+    cidr !== undefined && cidr.prefix >= 16 && cidr.prefix <= 24 && isPrivateRange(String(network.vpcCidr)),
     `${key}.vpcCidr`,
     network.vpcCidr,
-    'an IPv4 network in CIDR notation with a prefix from /16 to /24, such as 10.10.0.0/16',
+    'a private (RFC 1918) IPv4 network in CIDR notation with a prefix from /16 to /24, such as 10.10.0.0/16',
   );
   check(
     isIntegerBetween(network.natGateways, 1, AZ_COUNT),
@@ -162,12 +198,42 @@ function validateNetwork(network: NetworkConfig, key: string, check: Check): voi
   );
   for (const [i, name] of endpoints.entries()) {
     check(
-      typeof name === 'string' && /^[a-z0-9][a-z0-9.-]*$/.test(name),
+      typeof name === 'string' && (INTERFACE_ENDPOINT_SERVICES as readonly string[]).includes(name),
       `${key}.interfaceEndpoints[${i}]`,
       name,
-      'an AWS service short name such as ssm or secretsmanager',
+      `one of the interface endpoint services: ${INTERFACE_ENDPOINT_SERVICES.join(', ')}`,
     );
   }
+}
+
+/** Services whose interface endpoints a region may declare: those the tiers call, and their neighbours. */
+const INTERFACE_ENDPOINT_SERVICES = [
+  'autoscaling',
+  'ec2',
+  'ec2messages',
+  'ecr.api',
+  'ecr.dkr',
+  'elasticloadbalancing',
+  'events',
+  'kafka',
+  'kms',
+  'lambda',
+  'logs',
+  'monitoring',
+  'rds',
+  'secretsmanager',
+  'sns',
+  'sqs',
+  'ssm',
+  'ssmmessages',
+  'states',
+  'sts',
+] as const;
+
+/** True for a CIDR inside 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16. */
+function isPrivateRange(cidr: string): boolean {
+  const [a, b] = cidr.split('.').map(Number);
+  return a === 10 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168);
 }
 
 function isIntegerBetween(value: unknown, min: number, max: number): value is number {
