@@ -13,6 +13,14 @@ export interface Principal {
   readonly username: string;
 }
 
+/** bcrypt reads only the first 72 bytes of a password: longer ones are refused, never truncated. */
+export const PASSWORD_MAX_BYTES = 72;
+
+/** Whether the password fits in what bcrypt reads (72 bytes in UTF-8, not 72 characters). */
+export function passwordFits(password: string): boolean {
+  return Buffer.byteLength(password, 'utf8') <= PASSWORD_MAX_BYTES;
+}
+
 export function hashPassword(password: string): Promise<string> {
   return bcrypt.hash(password, BCRYPT_COST);
 }
@@ -20,8 +28,12 @@ export function hashPassword(password: string): Promise<string> {
 // Compared against when the user does not exist, so that an unknown user costs the same time as a wrong password.
 const DUMMY_HASH = bcrypt.hashSync('not-a-real-password', BCRYPT_COST);
 
+/** A password over 72 bytes never matches (bcrypt would compare its first 72 bytes only); it costs the same time. */
 export function verifyPassword(password: string, hash: string | undefined): Promise<boolean> {
-  return bcrypt.compare(password, hash ?? DUMMY_HASH).then((ok) => ok && hash !== undefined);
+  const fits = passwordFits(password);
+  return bcrypt
+    .compare(fits ? password : '', fits ? (hash ?? DUMMY_HASH) : DUMMY_HASH)
+    .then((ok) => ok && fits && hash !== undefined);
 }
 
 /**

@@ -5,7 +5,11 @@ import { MEDIA_TYPES } from './media';
 
 export const Username = Type.String({ pattern: '^[A-Za-z0-9_]{3,30}$', description: '3 to 30 letters, digits or _' });
 export const Email = Type.String({ format: 'email', maxLength: 254 });
-export const Password = Type.String({ minLength: 8, maxLength: 72, description: 'bcrypt reads at most 72 bytes' });
+export const Password = Type.String({
+  minLength: 8,
+  maxLength: 72,
+  description: '8 to 72 characters and at most 72 bytes in UTF-8 (bcrypt reads at most 72 bytes)',
+});
 export const Id = Type.String({ pattern: '^[1-9][0-9]{0,17}$', description: 'numeric id' });
 export const Caption = Type.String({ minLength: 1, maxLength: 2200, description: 'HTML is stripped' });
 export const MimeType = Type.Union(

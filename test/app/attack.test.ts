@@ -248,6 +248,44 @@ describe('bodies', () => {
   });
 });
 
+describe('bcrypt reads 72 bytes', () => {
+  test('a password over 72 bytes in UTF-8 is refused at registration, naming password and the byte limit', async () => {
+    const res = await inject({
+      method: 'POST',
+      url: '/api/v1/auth/register',
+      payload: { username: 'emoji_pw', email: 'emoji@example.com', password: '\u{1F600}'.repeat(70) },
+    });
+
+    expectClientError(res, 400);
+    expect(res.json().error).toMatchObject({ code: 'VALIDATION_FAILED', field: 'password' });
+    expect(res.json().error.message).toContain('at most 72 bytes');
+  });
+
+  test('a login password over 72 bytes never matches, even when its first 72 bytes are the password', async () => {
+    const password = '\u00e9'.repeat(36); // 72 bytes, 36 characters: allowed
+    const register = await inject({
+      method: 'POST',
+      url: '/api/v1/auth/register',
+      payload: { username: 'bytes72', email: 'bytes72@example.com', password },
+    });
+    const longer = await inject({
+      method: 'POST',
+      url: '/api/v1/auth/login',
+      payload: { username: 'bytes72', password: `${password}\u00e9` },
+    });
+    const exact = await inject({
+      method: 'POST',
+      url: '/api/v1/auth/login',
+      payload: { username: 'bytes72', password },
+    });
+
+    expect(register.statusCode).toBe(201);
+    expectClientError(longer, 401);
+    expect(longer.json().error.code).toBe('INVALID_CREDENTIALS');
+    expect(exact.statusCode).toBe(200);
+  });
+});
+
 describe('afterwards', () => {
   test('the database holds exactly what the legitimate requests wrote', async () => {
     const users = await pgServer.sql<{ username: string }>('SELECT username FROM users ORDER BY id');
@@ -259,7 +297,7 @@ describe('afterwards', () => {
       'SELECT (SELECT count(*)::int FROM likes) AS likes, (SELECT count(*)::int FROM follows) AS follows',
     );
 
-    expect(users.map((u) => u.username)).toEqual(['mallory', 'victim', 'eve', 'target']);
+    expect(users.map((u) => u.username)).toEqual(['mallory', 'victim', 'eve', 'target', 'bytes72']);
     expect(posts).toEqual([
       { author: 'victim', caption: 'the only legitimate post' },
       { author: 'mallory', caption: "'; DROP TABLE users; --" },
