@@ -12,6 +12,7 @@ import { registerAuthRoutes } from './routes/auth';
 import { registerOpsRoutes } from './routes/ops';
 import { registerPostRoutes } from './routes/posts';
 import { registerUserRoutes } from './routes/users';
+import { NO_NUL_PATTERN } from './schemas';
 
 export interface AppOptions {
   readonly logger: Logger;
@@ -94,13 +95,24 @@ export async function buildApp(ctx: ServiceContext, options: AppOptions): Promis
   return app;
 }
 
+type ValidationIssue = NonNullable<FastifyError['validation']>[number];
+
+/** What is wrong with a value, for the client: the problem and what is allowed. */
+function describeIssue(issue: ValidationIssue): string {
+  const params = (issue.params ?? {}) as Record<string, unknown>;
+  if (issue.keyword === 'pattern' && params.pattern === NO_NUL_PATTERN) {
+    return 'must not contain NUL characters (\\u0000); any other text is allowed';
+  }
+  return issue.message ?? 'is not valid';
+}
+
 function sendError(err: AppError, reply: FastifyReply): FastifyReply {
   for (const [name, value] of Object.entries(err.headers)) reply.header(name, value);
   return reply.status(err.status).type('application/json; charset=utf-8').send(err.toBody());
 }
 
 /** Maps anything thrown to a catalogued error; what is not known is logged and answered as a bare 500. */
-function toAppError(err: FastifyError, request: FastifyRequest): AppError {
+export function toAppError(err: FastifyError, request: FastifyRequest): AppError {
   if (err instanceof AppError) {
     if (err.status >= 500) request.log.warn({ code: err.code }, 'request refused');
     return err;
@@ -110,8 +122,17 @@ function toAppError(err: FastifyError, request: FastifyRequest): AppError {
     const missing = (issue.params as { missingProperty?: string } | undefined)?.missingProperty;
     const path = `${issue.instancePath}${missing ? `/${missing}` : ''}`.replace(/^\//, '');
     const field = path === '' ? (err.validationContext ?? 'body') : path;
-    const message = missing ? `${field} is required` : `${field} ${issue.message ?? 'is not valid'}`;
+    const message = missing ? `${field} is required` : `${field} ${describeIssue(issue)}`;
     return new AppError('VALIDATION_FAILED', message, field);
+  }
+  // Backstop for text the schemas let through that PostgreSQL cannot store (NUL, or bytes invalid in UTF-8).
+  const pgCode = (err as { code?: unknown }).code;
+  if (pgCode === '22021' || pgCode === '22P05') {
+    request.log.warn({ pgCode }, 'text PostgreSQL cannot store reached the database');
+    return new AppError(
+      'VALIDATION_FAILED',
+      'a text field contains a character that cannot be stored: NUL (\\u0000) is not allowed in any text',
+    );
   }
   switch (err.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':

@@ -1,4 +1,5 @@
-import type { InjectOptions } from 'fastify';
+import type { FastifyError, FastifyRequest, InjectOptions } from 'fastify';
+import { toAppError } from '../../app/src/app';
 import type { Service } from '../../app/src/service';
 import { TestPostgres, TestRedis } from './helpers/servers';
 import { signUp, startService, TEST_JWT_SECRET, uploadMedia } from './helpers/service';
@@ -245,6 +246,79 @@ describe('bodies', () => {
     });
 
     expectClientError(res, 413);
+  });
+});
+
+describe('NUL bytes, which PostgreSQL cannot store', () => {
+  const NUL = 'a\u0000b';
+
+  test.each([
+    ['username', '/api/v1/auth/register', { username: NUL, email: 'nul@example.com', password: 'long enough' }],
+    [
+      'email',
+      '/api/v1/auth/register',
+      { username: 'nul_user', email: `nul${NUL}@example.com`, password: 'long enough' },
+    ],
+    ['password', '/api/v1/auth/register', { username: 'nul_user', email: 'nul@example.com', password: `long ${NUL}` }],
+    ['username', '/api/v1/auth/login', { username: NUL, password: 'long enough' }],
+  ])('in %s at %s gets 400 naming it', async (field, url, payload) => {
+    const res = await inject({ method: 'POST', url, payload });
+
+    expectClientError(res, 400);
+    expect(res.json().error).toMatchObject({ code: 'VALIDATION_FAILED', field });
+    expect(res.json().error.message).toContain(field);
+  });
+
+  test('in a caption, a comment and a media key gets 400 naming the field and says NUL is not allowed', async () => {
+    const auth = { authorization: mallory.authorization };
+    const media = await uploadMedia(service, mallory.authorization);
+    const caption = await inject({
+      method: 'POST',
+      url: '/api/v1/posts',
+      headers: auth,
+      payload: { caption: NUL, media: [media] },
+    });
+    const key = await inject({
+      method: 'POST',
+      url: '/api/v1/posts',
+      headers: auth,
+      payload: { caption: 'ok', media: [{ ...media, key: `${media.key}\u0000` }] },
+    });
+    const comment = await inject({
+      method: 'POST',
+      url: `/api/v1/posts/${victimPostId}/comments`,
+      headers: auth,
+      payload: { text: NUL },
+    });
+
+    for (const [res, field] of [
+      [caption, 'caption'],
+      [key, 'media/0/key'],
+      [comment, 'text'],
+    ] as const) {
+      expectClientError(res, 400);
+      expect(res.json().error).toMatchObject({ code: 'VALIDATION_FAILED', field });
+      expect(res.json().error.message).toBe(
+        `${field} must not contain NUL characters (\\u0000); any other text is allowed`,
+      );
+    }
+  });
+
+  test('in the search terms gets 400 naming q', async () => {
+    const res = await inject({ method: 'GET', url: `/api/v1/search?q=${encodeURIComponent(NUL)}` });
+
+    expectClientError(res, 400);
+    expect(res.json().error).toMatchObject({ code: 'VALIDATION_FAILED', field: 'q' });
+  });
+
+  test.each(['22021', '22P05'])('PostgreSQL error %s reaching the handler maps to VALIDATION_FAILED', (code) => {
+    const err = Object.assign(new Error('invalid byte sequence for encoding "UTF8": 0x00'), { code });
+    const log = { warn: () => {}, info: () => {}, error: () => {} };
+    const mapped = toAppError(err as unknown as FastifyError, { log } as unknown as FastifyRequest);
+
+    expect(mapped.status).toBe(400);
+    expect(mapped.toBody().error.code).toBe('VALIDATION_FAILED');
+    expect(mapped.message).not.toMatch(/UTF8|0x00|encoding/);
   });
 });
 

@@ -8,7 +8,18 @@ import { AppError } from '../errors';
 import { invalidateFeeds, readFeed } from '../feed';
 import { caller, setRateLimitHeaders } from '../http';
 import { LocalMediaStorage, MEDIA_TYPES, type MediaType, mediaKeyPattern } from '../media';
-import { BearerAuth, Caption, ErrorResponse, FeedPage, Id, MediaItem, MediaSize, MimeType, Post } from '../schemas';
+import {
+  BearerAuth,
+  Caption,
+  CommentText,
+  ErrorResponse,
+  FeedPage,
+  Id,
+  MediaItem,
+  MediaSize,
+  MimeType,
+  Post,
+} from '../schemas';
 
 interface MediaInput {
   key: string;
@@ -244,7 +255,7 @@ export function registerPostRoutes(app: FastifyInstance, ctx: ServiceContext): v
         tags: ['posts'],
         security: BearerAuth,
         params: postIdParams,
-        body: Type.Object({ text: Type.String({ minLength: 1, maxLength: 2200 }) }, { additionalProperties: false }),
+        body: Type.Object({ text: CommentText }, { additionalProperties: false }),
         response: {
           201: Type.Object({
             id: Type.String(),
