@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import helmet from '@fastify/helmet';
 import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Ajv, { type AnySchema } from 'ajv';
+import addFormats from 'ajv-formats';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { isBreakerError } from './breaker';
@@ -37,8 +39,15 @@ export async function buildApp(ctx: ServiceContext, options: AppOptions): Promis
     trustProxy: true,
     requestIdHeader: 'x-request-id',
     genReqId: () => randomUUID(),
-    ajv: { customOptions: { allErrors: false, coerceTypes: 'array', removeAdditional: false } },
   }).withTypeProvider<TypeBoxTypeProvider>() as unknown as FastifyInstance;
+
+  // JSON bodies carry their own types: `12345` is not a username and `"100"` is not a size. Query strings,
+  // path parameters and headers are text, so they alone are coerced to the schema's types.
+  const bodyAjv = createAjv(false);
+  const textAjv = createAjv('array');
+  app.setValidatorCompiler(({ schema, httpPart }) =>
+    (httpPart === 'body' ? bodyAjv : textAjv).compile(schema as AnySchema),
+  );
 
   await app.register(helmet, { global: true });
   await app.register(swagger, {
@@ -93,6 +102,19 @@ export async function buildApp(ctx: ServiceContext, options: AppOptions): Promis
   registerPostRoutes(app, ctx);
   registerUserRoutes(app, ctx);
   return app;
+}
+
+/** Ajv as Fastify configures it (formats, defaults applied, additional properties refused, first error only). */
+function createAjv(coerceTypes: false | 'array'): Ajv {
+  const ajv = new Ajv({
+    coerceTypes,
+    useDefaults: true,
+    removeAdditional: false,
+    addUsedSchema: false,
+    allErrors: false,
+  });
+  addFormats(ajv);
+  return ajv;
 }
 
 type ValidationIssue = NonNullable<FastifyError['validation']>[number];

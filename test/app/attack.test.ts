@@ -322,6 +322,48 @@ describe('NUL bytes, which PostgreSQL cannot store', () => {
   });
 });
 
+describe('bodies are not coerced', () => {
+  test.each([
+    ['username', { username: 12345, email: 'coerce@example.com', password: 'long enough' }],
+    ['username', { username: ['abcde'], email: 'coerce@example.com', password: 'long enough' }],
+    ['email', { username: 'coerce', email: ['coerce@example.com'], password: 'long enough' }],
+    ['password', { username: 'coerce', email: 'coerce@example.com', password: 123456789 }],
+  ])('registration with a non-string %s gets 400 naming it', async (field, payload) => {
+    const res = await inject({ method: 'POST', url: '/api/v1/auth/register', payload });
+
+    expectClientError(res, 400);
+    expect(res.json().error).toMatchObject({ code: 'VALIDATION_FAILED', field });
+    expect(res.json().error.message).toBe(`${field} must be string`);
+  });
+
+  test.each([
+    ['size', { mimetype: 'image/jpeg', size: true }],
+    ['size', { mimetype: 'image/jpeg', size: '100' }],
+    ['mimetype', { mimetype: ['image/jpeg'], size: [5] }],
+  ])('an upload with a non-native %s gets 400 naming it', async (field, payload) => {
+    const res = await inject({
+      method: 'POST',
+      url: '/api/v1/media/uploads',
+      headers: { authorization: mallory.authorization },
+      payload,
+    });
+
+    expectClientError(res, 400);
+    expect(res.json().error).toMatchObject({ code: 'VALIDATION_FAILED', field });
+  });
+
+  test('query strings are still read as their types', async () => {
+    const res = await inject({
+      method: 'GET',
+      url: '/api/v1/feed?limit=5',
+      headers: { authorization: mallory.authorization },
+    });
+
+    expect(res.statusCode).toBe(200);
+    expect(res.json().items).toEqual(expect.any(Array));
+  });
+});
+
 describe('bcrypt reads 72 bytes', () => {
   test('a password over 72 bytes in UTF-8 is refused at registration, naming password and the byte limit', async () => {
     const res = await inject({
