@@ -84,6 +84,21 @@ describe('request validation', () => {
       'media/0/key',
       { ...validPost, media: [{ ...validPost.media[0], key: key.replace('/7/', '/8/') }] },
     ],
+    [
+      'a .jpg key declared as a 95 MB video',
+      'media/0/mimetype',
+      { ...validPost, media: [{ key, mimetype: 'video/mp4', size: 99_999_999 }] },
+    ],
+    [
+      'a .jpg key declared as a PNG',
+      'media/1/mimetype',
+      { ...validPost, media: [validPost.media[0], { key, mimetype: 'image/png', size: 1000 }] },
+    ],
+    [
+      'a key of user 1 (not the caller)',
+      'media/0/key',
+      { ...validPost, media: [{ ...validPost.media[0], key: key.replace('/7/', '/1/') }] },
+    ],
     ['an unknown field', 'body', { ...validPost, owner: 'admin' }],
   ])('a post with %s gets 400 naming %s', async (_case, field, payload) => {
     const res = await app.inject({ method: 'POST', url: '/api/v1/posts', headers: { authorization }, payload });
@@ -251,6 +266,20 @@ describe('tokens', () => {
 });
 
 describe('errors', () => {
+  test('a mimetype that does not match the key says which type the key was issued for', async () => {
+    const res = await app.inject({
+      method: 'POST',
+      url: '/api/v1/posts',
+      headers: { authorization },
+      payload: { ...validPost, media: [{ key, mimetype: 'video/mp4', size: 5000 }] },
+    });
+
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error.message).toBe(
+      "media/0/mimetype video/mp4 does not match the key's .jpg: allowed image/jpeg, the type the upload was issued for",
+    );
+  });
+
   test('an unknown route gets the catalogued 404', async () => {
     const res = await app.inject({ method: 'GET', url: '/api/v1/nothing' });
 

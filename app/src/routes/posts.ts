@@ -114,6 +114,15 @@ export function registerPostRoutes(app: FastifyInstance, ctx: ServiceContext): v
             `media/${i}/key`,
           );
         }
+        const extension = m.key.slice(m.key.lastIndexOf('.') + 1);
+        if (extension !== MEDIA_TYPES[m.mimetype].extension) {
+          const keyType = Object.entries(MEDIA_TYPES).find(([, t]) => t.extension === extension)?.[0];
+          throw new AppError(
+            'VALIDATION_FAILED',
+            `media/${i}/mimetype ${m.mimetype} does not match the key's .${extension}: allowed ${keyType}, the type the upload was issued for`,
+            `media/${i}/mimetype`,
+          );
+        }
         checkMediaSize(m.mimetype, m.size, `media/${i}/size`);
         return { key: m.key, mimetype: m.mimetype, size: m.size };
       });
