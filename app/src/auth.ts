@@ -6,6 +6,8 @@ import { AppError } from './errors';
 export const BCRYPT_COST = 10;
 /** Token lifetime from the seed. */
 export const TOKEN_TTL_SECONDS = 3600;
+/** Clock skew allowed between the fleet's hosts when checking `iat` and `exp`. */
+export const TOKEN_CLOCK_TOLERANCE_SECONDS = 30;
 
 /** The identity a valid token carries. */
 export interface Principal {
@@ -68,7 +70,16 @@ export class Tokens {
     const known = this.verified.get(token);
     if (known && known.expiresAtMs > Date.now()) return known.principal;
     try {
-      const { payload } = await jwtVerify(token, this.key, { algorithms: ['HS256'], requiredClaims: ['exp', 'sub'] });
+      // maxTokenAge refuses an `iat` in the future or older than a token lives; a token this service issued
+      // also never lives longer than TOKEN_TTL_SECONDS, which jose cannot check (exp - iat).
+      const { payload } = await jwtVerify(token, this.key, {
+        algorithms: ['HS256'],
+        requiredClaims: ['exp', 'iat', 'sub'],
+        maxTokenAge: TOKEN_TTL_SECONDS,
+        clockTolerance: TOKEN_CLOCK_TOLERANCE_SECONDS,
+      });
+      const lifetime = (payload.exp ?? 0) - (payload.iat ?? 0);
+      if (lifetime > TOKEN_TTL_SECONDS + TOKEN_CLOCK_TOLERANCE_SECONDS) throw new AppError('UNAUTHENTICATED');
       if (typeof payload.sub !== 'string' || !/^\d{1,19}$/.test(payload.sub) || typeof payload.username !== 'string') {
         throw new AppError('UNAUTHENTICATED');
       }

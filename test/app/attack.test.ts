@@ -182,22 +182,28 @@ describe('stored XSS', () => {
 });
 
 describe('tokens', () => {
-  test.each(['algNone', 'wrongKey', 'hs512', 'tamperedPayload', 'expired'] as const)(
-    'a %s token cannot write',
-    async (kind) => {
-      const tokens = await forgedTokens(TEST_JWT_SECRET, victim.id, 'victim');
-      const media = await uploadMedia(service, victim.authorization);
+  test.each([
+    'algNone',
+    'wrongKey',
+    'hs512',
+    'tamperedPayload',
+    'expired',
+    'farFutureExpiry',
+    'futureIssuedAt',
+    'noIssuedAt',
+  ] as const)('a %s token cannot write', async (kind) => {
+    const tokens = await forgedTokens(TEST_JWT_SECRET, victim.id, 'victim');
+    const media = await uploadMedia(service, victim.authorization);
 
-      const res = await inject({
-        method: 'POST',
-        url: '/api/v1/posts',
-        headers: { authorization: `Bearer ${tokens[kind]}` },
-        payload: { caption: 'forged', media: [media] },
-      });
+    const res = await inject({
+      method: 'POST',
+      url: '/api/v1/posts',
+      headers: { authorization: `Bearer ${tokens[kind]}` },
+      payload: { caption: 'forged', media: [media] },
+    });
 
-      expectClientError(res, 401);
-    },
-  );
+    expectClientError(res, 401);
+  });
 });
 
 describe('brute force', () => {

@@ -1,6 +1,6 @@
 import pino from 'pino';
 import { type App, buildApp } from '../../app/src/app';
-import { Tokens } from '../../app/src/auth';
+import { TOKEN_CLOCK_TOLERANCE_SECONDS, TOKEN_TTL_SECONDS, Tokens } from '../../app/src/auth';
 import { DEFAULT_BREAKER } from '../../app/src/breaker';
 import { MemoryFeedCache, StaleFeedStore } from '../../app/src/cache';
 import type { ServiceContext } from '../../app/src/context';
@@ -239,12 +239,13 @@ describe('tokens', () => {
     },
   );
 
-  test('a token remembered as valid stops working when it expires', async () => {
+  test('a token remembered as valid stops working when it expires (past the clock tolerance)', async () => {
     const tokens = new Tokens(TEST_JWT_SECRET);
     const { token } = await tokens.issue({ userId: '7', username: 'carol' });
     await expect(tokens.verify(token)).resolves.toEqual({ userId: '7', username: 'carol' });
 
-    jest.useFakeTimers({ now: Date.now() + 3601_000, doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] });
+    const pastExpiry = (TOKEN_TTL_SECONDS + TOKEN_CLOCK_TOLERANCE_SECONDS + 1) * 1000;
+    jest.useFakeTimers({ now: Date.now() + pastExpiry, doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] });
     try {
       await expect(tokens.verify(token)).rejects.toMatchObject({ code: 'TOKEN_EXPIRED' });
     } finally {
