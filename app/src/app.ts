@@ -57,6 +57,8 @@ export async function buildApp(ctx: ServiceContext, options: AppOptions): Promis
     },
   });
 
+  // Only JSON (and the media types a route registers) is read: a text/plain body gets 415, not a string to validate.
+  app.removeContentTypeParser('text/plain');
   app.setErrorHandler((err: FastifyError, request, reply) => sendError(toAppError(err, request), reply));
   app.setNotFoundHandler((_request, reply) => sendError(new AppError('NOT_FOUND'), reply));
 
@@ -120,10 +122,20 @@ function createAjv(coerceTypes: false | 'array'): Ajv {
 type ValidationIssue = NonNullable<FastifyError['validation']>[number];
 
 /** What is wrong with a value, for the client: the problem and what is allowed. */
-function describeIssue(issue: ValidationIssue): string {
+function describeIssue(issue: ValidationIssue, all: readonly ValidationIssue[]): string {
   const params = (issue.params ?? {}) as Record<string, unknown>;
   if (issue.keyword === 'pattern' && params.pattern === NO_NUL_PATTERN) {
     return 'must not contain NUL characters (\\u0000); any other text is allowed';
+  }
+  if (issue.keyword === 'enum' && Array.isArray(params.allowedValues)) {
+    return `must be one of ${params.allowedValues.map((v) => JSON.stringify(v)).join(', ')}`;
+  }
+  if (issue.keyword === 'const') {
+    // A union of literals fails each branch with its own constant: together they are the allowed values.
+    const allowed = all
+      .filter((i) => i.keyword === 'const' && i.instancePath === issue.instancePath)
+      .map((i) => JSON.stringify((i.params as { allowedValue?: unknown }).allowedValue));
+    return allowed.length > 1 ? `must be one of ${allowed.join(', ')}` : `must be ${allowed[0]}`;
   }
   return issue.message ?? 'is not valid';
 }
@@ -141,10 +153,16 @@ export function toAppError(err: FastifyError, request: FastifyRequest): AppError
   }
   if (err.validation && err.validation.length > 0) {
     const issue = err.validation[0];
-    const missing = (issue.params as { missingProperty?: string } | undefined)?.missingProperty;
-    const path = `${issue.instancePath}${missing ? `/${missing}` : ''}`.replace(/^\//, '');
+    const params = (issue.params ?? {}) as { missingProperty?: string; additionalProperty?: string };
+    const named = params.missingProperty ?? params.additionalProperty;
+    const parent = issue.instancePath.replace(/^\//, '');
+    const path = `${issue.instancePath}${named !== undefined ? `/${named}` : ''}`.replace(/^\//, '');
     const field = path === '' ? (err.validationContext ?? 'body') : path;
-    const message = missing ? `${field} is required` : `${field} ${describeIssue(issue)}`;
+    let message: string;
+    if (params.missingProperty !== undefined) message = `${field} is required`;
+    else if (params.additionalProperty !== undefined)
+      message = `${field} is not an allowed property of ${parent === '' ? (err.validationContext ?? 'body') : parent}`;
+    else message = `${field} ${describeIssue(issue, err.validation)}`;
     return new AppError('VALIDATION_FAILED', message, field);
   }
   // Backstop for text the schemas let through that PostgreSQL cannot store (NUL, or bytes invalid in UTF-8).

@@ -370,6 +370,51 @@ describe('bodies are not coerced', () => {
   });
 });
 
+describe('messages name the field and what is allowed', () => {
+  test('an extra property is named', async () => {
+    const res = await inject({
+      method: 'POST',
+      url: '/api/v1/auth/register',
+      payload: { username: 'extra', email: 'extra@example.com', password: 'long enough', admin: true },
+    });
+
+    expectClientError(res, 400);
+    expect(res.json().error).toEqual({
+      code: 'VALIDATION_FAILED',
+      field: 'admin',
+      message: 'admin is not an allowed property of body',
+    });
+  });
+
+  test('a bad mimetype lists the allowed types', async () => {
+    const res = await inject({
+      method: 'POST',
+      url: '/api/v1/media/uploads',
+      headers: { authorization: mallory.authorization },
+      payload: { mimetype: 'image/gif', size: 10 },
+    });
+
+    expectClientError(res, 400);
+    expect(res.json().error).toEqual({
+      code: 'VALIDATION_FAILED',
+      field: 'mimetype',
+      message: 'mimetype must be one of "image/jpeg", "image/png", "video/mp4"',
+    });
+  });
+
+  test('a text/plain body gets 415 UNSUPPORTED_MEDIA_TYPE', async () => {
+    const res = await inject({
+      method: 'POST',
+      url: '/api/v1/auth/register',
+      headers: { 'content-type': 'text/plain' },
+      payload: 'username=plain&password=long enough',
+    });
+
+    expectClientError(res, 415);
+    expect(res.json().error.code).toBe('UNSUPPORTED_MEDIA_TYPE');
+  });
+});
+
 describe('bcrypt reads 72 bytes', () => {
   test('a password over 72 bytes in UTF-8 is refused at registration, naming password and the byte limit', async () => {
     const res = await inject({

@@ -99,7 +99,7 @@ describe('request validation', () => {
       'media/0/key',
       { ...validPost, media: [{ ...validPost.media[0], key: key.replace('/7/', '/1/') }] },
     ],
-    ['an unknown field', 'body', { ...validPost, owner: 'admin' }],
+    ['an unknown field', 'owner', { ...validPost, owner: 'admin' }],
   ])('a post with %s gets 400 naming %s', async (_case, field, payload) => {
     const res = await app.inject({ method: 'POST', url: '/api/v1/posts', headers: { authorization }, payload });
 
