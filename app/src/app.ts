@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import helmet from '@fastify/helmet';
 import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Ajv, { type AnySchema } from 'ajv';
+import addFormats from 'ajv-formats';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { isBreakerError } from './breaker';
@@ -12,6 +14,7 @@ import { registerAuthRoutes } from './routes/auth';
 import { registerOpsRoutes } from './routes/ops';
 import { registerPostRoutes } from './routes/posts';
 import { registerUserRoutes } from './routes/users';
+import { NO_NUL_PATTERN } from './schemas';
 
 export interface AppOptions {
   readonly logger: Logger;
@@ -36,8 +39,15 @@ export async function buildApp(ctx: ServiceContext, options: AppOptions): Promis
     trustProxy: true,
     requestIdHeader: 'x-request-id',
     genReqId: () => randomUUID(),
-    ajv: { customOptions: { allErrors: false, coerceTypes: 'array', removeAdditional: false } },
   }).withTypeProvider<TypeBoxTypeProvider>() as unknown as FastifyInstance;
+
+  // JSON bodies carry their own types: `12345` is not a username and `"100"` is not a size. Query strings,
+  // path parameters and headers are text, so they alone are coerced to the schema's types.
+  const bodyAjv = createAjv(false);
+  const textAjv = createAjv('array');
+  app.setValidatorCompiler(({ schema, httpPart }) =>
+    (httpPart === 'body' ? bodyAjv : textAjv).compile(schema as AnySchema),
+  );
 
   await app.register(helmet, { global: true });
   await app.register(swagger, {
@@ -47,6 +57,8 @@ export async function buildApp(ctx: ServiceContext, options: AppOptions): Promis
     },
   });
 
+  // Only JSON (and the media types a route registers) is read: a text/plain body gets 415, not a string to validate.
+  app.removeContentTypeParser('text/plain');
   app.setErrorHandler((err: FastifyError, request, reply) => sendError(toAppError(err, request), reply));
   app.setNotFoundHandler((_request, reply) => sendError(new AppError('NOT_FOUND'), reply));
 
@@ -94,24 +106,73 @@ export async function buildApp(ctx: ServiceContext, options: AppOptions): Promis
   return app;
 }
 
+/** Ajv as Fastify configures it (formats, defaults applied, additional properties refused, first error only). */
+function createAjv(coerceTypes: false | 'array'): Ajv {
+  const ajv = new Ajv({
+    coerceTypes,
+    useDefaults: true,
+    removeAdditional: false,
+    addUsedSchema: false,
+    allErrors: false,
+  });
+  addFormats(ajv);
+  return ajv;
+}
+
+type ValidationIssue = NonNullable<FastifyError['validation']>[number];
+
+/** What is wrong with a value, for the client: the problem and what is allowed. */
+function describeIssue(issue: ValidationIssue, all: readonly ValidationIssue[]): string {
+  const params = (issue.params ?? {}) as Record<string, unknown>;
+  if (issue.keyword === 'pattern' && params.pattern === NO_NUL_PATTERN) {
+    return 'must not contain NUL characters (\\u0000); any other text is allowed';
+  }
+  if (issue.keyword === 'enum' && Array.isArray(params.allowedValues)) {
+    return `must be one of ${params.allowedValues.map((v) => JSON.stringify(v)).join(', ')}`;
+  }
+  if (issue.keyword === 'const') {
+    // A union of literals fails each branch with its own constant: together they are the allowed values.
+    const allowed = all
+      .filter((i) => i.keyword === 'const' && i.instancePath === issue.instancePath)
+      .map((i) => JSON.stringify((i.params as { allowedValue?: unknown }).allowedValue));
+    return allowed.length > 1 ? `must be one of ${allowed.join(', ')}` : `must be ${allowed[0]}`;
+  }
+  return issue.message ?? 'is not valid';
+}
+
 function sendError(err: AppError, reply: FastifyReply): FastifyReply {
   for (const [name, value] of Object.entries(err.headers)) reply.header(name, value);
   return reply.status(err.status).type('application/json; charset=utf-8').send(err.toBody());
 }
 
 /** Maps anything thrown to a catalogued error; what is not known is logged and answered as a bare 500. */
-function toAppError(err: FastifyError, request: FastifyRequest): AppError {
+export function toAppError(err: FastifyError, request: FastifyRequest): AppError {
   if (err instanceof AppError) {
     if (err.status >= 500) request.log.warn({ code: err.code }, 'request refused');
     return err;
   }
   if (err.validation && err.validation.length > 0) {
     const issue = err.validation[0];
-    const missing = (issue.params as { missingProperty?: string } | undefined)?.missingProperty;
-    const path = `${issue.instancePath}${missing ? `/${missing}` : ''}`.replace(/^\//, '');
+    const params = (issue.params ?? {}) as { missingProperty?: string; additionalProperty?: string };
+    const named = params.missingProperty ?? params.additionalProperty;
+    const parent = issue.instancePath.replace(/^\//, '');
+    const path = `${issue.instancePath}${named !== undefined ? `/${named}` : ''}`.replace(/^\//, '');
     const field = path === '' ? (err.validationContext ?? 'body') : path;
-    const message = missing ? `${field} is required` : `${field} ${issue.message ?? 'is not valid'}`;
+    let message: string;
+    if (params.missingProperty !== undefined) message = `${field} is required`;
+    else if (params.additionalProperty !== undefined)
+      message = `${field} is not an allowed property of ${parent === '' ? (err.validationContext ?? 'body') : parent}`;
+    else message = `${field} ${describeIssue(issue, err.validation)}`;
     return new AppError('VALIDATION_FAILED', message, field);
+  }
+  // Backstop for text the schemas let through that PostgreSQL cannot store (NUL, or bytes invalid in UTF-8).
+  const pgCode = (err as { code?: unknown }).code;
+  if (pgCode === '22021' || pgCode === '22P05') {
+    request.log.warn({ pgCode }, 'text PostgreSQL cannot store reached the database');
+    return new AppError(
+      'VALIDATION_FAILED',
+      'a text field contains a character that cannot be stored: NUL (\\u0000) is not allowed in any text',
+    );
   }
   switch (err.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':

@@ -6,11 +6,21 @@ import { AppError } from './errors';
 export const BCRYPT_COST = 10;
 /** Token lifetime from the seed. */
 export const TOKEN_TTL_SECONDS = 3600;
+/** Clock skew allowed between the fleet's hosts when checking `iat` and `exp`. */
+export const TOKEN_CLOCK_TOLERANCE_SECONDS = 30;
 
 /** The identity a valid token carries. */
 export interface Principal {
   readonly userId: string;
   readonly username: string;
+}
+
+/** bcrypt reads only the first 72 bytes of a password: longer ones are refused, never truncated. */
+export const PASSWORD_MAX_BYTES = 72;
+
+/** Whether the password fits in what bcrypt reads (72 bytes in UTF-8, not 72 characters). */
+export function passwordFits(password: string): boolean {
+  return Buffer.byteLength(password, 'utf8') <= PASSWORD_MAX_BYTES;
 }
 
 export function hashPassword(password: string): Promise<string> {
@@ -20,8 +30,12 @@ export function hashPassword(password: string): Promise<string> {
 // Compared against when the user does not exist, so that an unknown user costs the same time as a wrong password.
 const DUMMY_HASH = bcrypt.hashSync('not-a-real-password', BCRYPT_COST);
 
+/** A password over 72 bytes never matches (bcrypt would compare its first 72 bytes only); it costs the same time. */
 export function verifyPassword(password: string, hash: string | undefined): Promise<boolean> {
-  return bcrypt.compare(password, hash ?? DUMMY_HASH).then((ok) => ok && hash !== undefined);
+  const fits = passwordFits(password);
+  return bcrypt
+    .compare(fits ? password : '', fits ? (hash ?? DUMMY_HASH) : DUMMY_HASH)
+    .then((ok) => ok && fits && hash !== undefined);
 }
 
 /**
@@ -56,7 +70,16 @@ export class Tokens {
     const known = this.verified.get(token);
     if (known && known.expiresAtMs > Date.now()) return known.principal;
     try {
-      const { payload } = await jwtVerify(token, this.key, { algorithms: ['HS256'], requiredClaims: ['exp', 'sub'] });
+      // maxTokenAge refuses an `iat` in the future or older than a token lives; a token this service issued
+      // also never lives longer than TOKEN_TTL_SECONDS, which jose cannot check (exp - iat).
+      const { payload } = await jwtVerify(token, this.key, {
+        algorithms: ['HS256'],
+        requiredClaims: ['exp', 'iat', 'sub'],
+        maxTokenAge: TOKEN_TTL_SECONDS,
+        clockTolerance: TOKEN_CLOCK_TOLERANCE_SECONDS,
+      });
+      const lifetime = (payload.exp ?? 0) - (payload.iat ?? 0);
+      if (lifetime > TOKEN_TTL_SECONDS + TOKEN_CLOCK_TOLERANCE_SECONDS) throw new AppError('UNAUTHENTICATED');
       if (typeof payload.sub !== 'string' || !/^\d{1,19}$/.test(payload.sub) || typeof payload.username !== 'string') {
         throw new AppError('UNAUTHENTICATED');
       }

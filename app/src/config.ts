@@ -3,6 +3,8 @@
  * The fleet's user data writes these variables into an env file; `README.md` lists the contract.
  */
 
+import { readFileSync } from 'node:fs';
+
 /** How the service reaches PostgreSQL over TLS. */
 export type DbSslMode = 'disable' | 'verify-full';
 
@@ -118,6 +120,24 @@ export function loadConfig(env: Env): AppConfig {
     }
   };
 
+  // Certificates and keys are read at start; a missing or non-PEM file is a configuration error found here,
+  // not after migrations as a TLS library's message that names no variable.
+  const pemFile = (key: string, what: string): void => {
+    const path = read(key);
+    if (path === undefined) return;
+    let text: string;
+    try {
+      text = readFileSync(path, 'utf8');
+    } catch (err) {
+      const code = (err as { code?: string }).code ?? 'unreadable';
+      problems.push({ key, value: path, allowed: `a readable file holding ${what} in PEM (${code})` });
+      return;
+    }
+    if (!/-----BEGIN [A-Z0-9 ]+-----[\s\S]+?-----END [A-Z0-9 ]+-----/.test(text)) {
+      problems.push({ key, value: path, allowed: `a file holding ${what} in PEM (-----BEGIN ...----- block)` });
+    }
+  };
+
   const port = integer('PORT', 3000, 1, 65535);
   pairedOrNone('TLS_CERT_FILE', 'TLS_KEY_FILE', 'HTTPS is served when both are set');
   const certFile = read('TLS_CERT_FILE');
@@ -147,6 +167,9 @@ export function loadConfig(env: Env): AppConfig {
   } else if (!isArn(db.secretArn, 'secretsmanager')) {
     problems.push({ key: 'DB_SECRET_ARN', value: db.secretArn, allowed: 'an arn:aws:secretsmanager:... ARN' });
   }
+  pemFile('TLS_CERT_FILE', 'the certificate chain');
+  pemFile('TLS_KEY_FILE', 'the private key');
+  pemFile('DB_CA_FILE', 'the CA bundle');
   if (db.caFile !== undefined && db.ssl === 'disable') {
     problems.push({ key: 'DB_SSL', value: db.ssl, allowed: 'verify-full when DB_CA_FILE is set' });
   }

@@ -1,4 +1,5 @@
-import type { InjectOptions } from 'fastify';
+import type { FastifyError, FastifyRequest, InjectOptions } from 'fastify';
+import { toAppError } from '../../app/src/app';
 import type { Service } from '../../app/src/service';
 import { TestPostgres, TestRedis } from './helpers/servers';
 import { signUp, startService, TEST_JWT_SECRET, uploadMedia } from './helpers/service';
@@ -181,22 +182,28 @@ describe('stored XSS', () => {
 });
 
 describe('tokens', () => {
-  test.each(['algNone', 'wrongKey', 'hs512', 'tamperedPayload', 'expired'] as const)(
-    'a %s token cannot write',
-    async (kind) => {
-      const tokens = await forgedTokens(TEST_JWT_SECRET, victim.id, 'victim');
-      const media = await uploadMedia(service, victim.authorization);
+  test.each([
+    'algNone',
+    'wrongKey',
+    'hs512',
+    'tamperedPayload',
+    'expired',
+    'farFutureExpiry',
+    'futureIssuedAt',
+    'noIssuedAt',
+  ] as const)('a %s token cannot write', async (kind) => {
+    const tokens = await forgedTokens(TEST_JWT_SECRET, victim.id, 'victim');
+    const media = await uploadMedia(service, victim.authorization);
 
-      const res = await inject({
-        method: 'POST',
-        url: '/api/v1/posts',
-        headers: { authorization: `Bearer ${tokens[kind]}` },
-        payload: { caption: 'forged', media: [media] },
-      });
+    const res = await inject({
+      method: 'POST',
+      url: '/api/v1/posts',
+      headers: { authorization: `Bearer ${tokens[kind]}` },
+      payload: { caption: 'forged', media: [media] },
+    });
 
-      expectClientError(res, 401);
-    },
-  );
+    expectClientError(res, 401);
+  });
 });
 
 describe('brute force', () => {
@@ -248,6 +255,204 @@ describe('bodies', () => {
   });
 });
 
+describe('NUL bytes, which PostgreSQL cannot store', () => {
+  const NUL = 'a\u0000b';
+
+  test.each([
+    ['username', '/api/v1/auth/register', { username: NUL, email: 'nul@example.com', password: 'long enough' }],
+    [
+      'email',
+      '/api/v1/auth/register',
+      { username: 'nul_user', email: `nul${NUL}@example.com`, password: 'long enough' },
+    ],
+    ['password', '/api/v1/auth/register', { username: 'nul_user', email: 'nul@example.com', password: `long ${NUL}` }],
+    ['username', '/api/v1/auth/login', { username: NUL, password: 'long enough' }],
+  ])('in %s at %s gets 400 naming it', async (field, url, payload) => {
+    const res = await inject({ method: 'POST', url, payload });
+
+    expectClientError(res, 400);
+    expect(res.json().error).toMatchObject({ code: 'VALIDATION_FAILED', field });
+    expect(res.json().error.message).toContain(field);
+  });
+
+  test('in a caption, a comment and a media key gets 400 naming the field and says NUL is not allowed', async () => {
+    const auth = { authorization: mallory.authorization };
+    const media = await uploadMedia(service, mallory.authorization);
+    const caption = await inject({
+      method: 'POST',
+      url: '/api/v1/posts',
+      headers: auth,
+      payload: { caption: NUL, media: [media] },
+    });
+    const key = await inject({
+      method: 'POST',
+      url: '/api/v1/posts',
+      headers: auth,
+      payload: { caption: 'ok', media: [{ ...media, key: `${media.key}\u0000` }] },
+    });
+    const comment = await inject({
+      method: 'POST',
+      url: `/api/v1/posts/${victimPostId}/comments`,
+      headers: auth,
+      payload: { text: NUL },
+    });
+
+    for (const [res, field] of [
+      [caption, 'caption'],
+      [key, 'media/0/key'],
+      [comment, 'text'],
+    ] as const) {
+      expectClientError(res, 400);
+      expect(res.json().error).toMatchObject({ code: 'VALIDATION_FAILED', field });
+      expect(res.json().error.message).toBe(
+        `${field} must not contain NUL characters (\\u0000); any other text is allowed`,
+      );
+    }
+  });
+
+  test('in the search terms gets 400 naming q', async () => {
+    const res = await inject({ method: 'GET', url: `/api/v1/search?q=${encodeURIComponent(NUL)}` });
+
+    expectClientError(res, 400);
+    expect(res.json().error).toMatchObject({ code: 'VALIDATION_FAILED', field: 'q' });
+  });
+
+  test.each(['22021', '22P05'])('PostgreSQL error %s reaching the handler maps to VALIDATION_FAILED', (code) => {
+    const err = Object.assign(new Error('invalid byte sequence for encoding "UTF8": 0x00'), { code });
+    const log = { warn: () => {}, info: () => {}, error: () => {} };
+    const mapped = toAppError(err as unknown as FastifyError, { log } as unknown as FastifyRequest);
+
+    expect(mapped.status).toBe(400);
+    expect(mapped.toBody().error.code).toBe('VALIDATION_FAILED');
+    expect(mapped.message).not.toMatch(/UTF8|0x00|encoding/);
+  });
+});
+
+describe('bodies are not coerced', () => {
+  test.each([
+    ['username', { username: 12345, email: 'coerce@example.com', password: 'long enough' }],
+    ['username', { username: ['abcde'], email: 'coerce@example.com', password: 'long enough' }],
+    ['email', { username: 'coerce', email: ['coerce@example.com'], password: 'long enough' }],
+    ['password', { username: 'coerce', email: 'coerce@example.com', password: 123456789 }],
+  ])('registration with a non-string %s gets 400 naming it', async (field, payload) => {
+    const res = await inject({ method: 'POST', url: '/api/v1/auth/register', payload });
+
+    expectClientError(res, 400);
+    expect(res.json().error).toMatchObject({ code: 'VALIDATION_FAILED', field });
+    expect(res.json().error.message).toBe(`${field} must be string`);
+  });
+
+  test.each([
+    ['size', { mimetype: 'image/jpeg', size: true }],
+    ['size', { mimetype: 'image/jpeg', size: '100' }],
+    ['mimetype', { mimetype: ['image/jpeg'], size: [5] }],
+  ])('an upload with a non-native %s gets 400 naming it', async (field, payload) => {
+    const res = await inject({
+      method: 'POST',
+      url: '/api/v1/media/uploads',
+      headers: { authorization: mallory.authorization },
+      payload,
+    });
+
+    expectClientError(res, 400);
+    expect(res.json().error).toMatchObject({ code: 'VALIDATION_FAILED', field });
+  });
+
+  test('query strings are still read as their types', async () => {
+    const res = await inject({
+      method: 'GET',
+      url: '/api/v1/feed?limit=5',
+      headers: { authorization: mallory.authorization },
+    });
+
+    expect(res.statusCode).toBe(200);
+    expect(res.json().items).toEqual(expect.any(Array));
+  });
+});
+
+describe('messages name the field and what is allowed', () => {
+  test('an extra property is named', async () => {
+    const res = await inject({
+      method: 'POST',
+      url: '/api/v1/auth/register',
+      payload: { username: 'extra', email: 'extra@example.com', password: 'long enough', admin: true },
+    });
+
+    expectClientError(res, 400);
+    expect(res.json().error).toEqual({
+      code: 'VALIDATION_FAILED',
+      field: 'admin',
+      message: 'admin is not an allowed property of body',
+    });
+  });
+
+  test('a bad mimetype lists the allowed types', async () => {
+    const res = await inject({
+      method: 'POST',
+      url: '/api/v1/media/uploads',
+      headers: { authorization: mallory.authorization },
+      payload: { mimetype: 'image/gif', size: 10 },
+    });
+
+    expectClientError(res, 400);
+    expect(res.json().error).toEqual({
+      code: 'VALIDATION_FAILED',
+      field: 'mimetype',
+      message: 'mimetype must be one of "image/jpeg", "image/png", "video/mp4"',
+    });
+  });
+
+  test('a text/plain body gets 415 UNSUPPORTED_MEDIA_TYPE', async () => {
+    const res = await inject({
+      method: 'POST',
+      url: '/api/v1/auth/register',
+      headers: { 'content-type': 'text/plain' },
+      payload: 'username=plain&password=long enough',
+    });
+
+    expectClientError(res, 415);
+    expect(res.json().error.code).toBe('UNSUPPORTED_MEDIA_TYPE');
+  });
+});
+
+describe('bcrypt reads 72 bytes', () => {
+  test('a password over 72 bytes in UTF-8 is refused at registration, naming password and the byte limit', async () => {
+    const res = await inject({
+      method: 'POST',
+      url: '/api/v1/auth/register',
+      payload: { username: 'emoji_pw', email: 'emoji@example.com', password: '\u{1F600}'.repeat(70) },
+    });
+
+    expectClientError(res, 400);
+    expect(res.json().error).toMatchObject({ code: 'VALIDATION_FAILED', field: 'password' });
+    expect(res.json().error.message).toContain('at most 72 bytes');
+  });
+
+  test('a login password over 72 bytes never matches, even when its first 72 bytes are the password', async () => {
+    const password = '\u00e9'.repeat(36); // 72 bytes, 36 characters: allowed
+    const register = await inject({
+      method: 'POST',
+      url: '/api/v1/auth/register',
+      payload: { username: 'bytes72', email: 'bytes72@example.com', password },
+    });
+    const longer = await inject({
+      method: 'POST',
+      url: '/api/v1/auth/login',
+      payload: { username: 'bytes72', password: `${password}\u00e9` },
+    });
+    const exact = await inject({
+      method: 'POST',
+      url: '/api/v1/auth/login',
+      payload: { username: 'bytes72', password },
+    });
+
+    expect(register.statusCode).toBe(201);
+    expectClientError(longer, 401);
+    expect(longer.json().error.code).toBe('INVALID_CREDENTIALS');
+    expect(exact.statusCode).toBe(200);
+  });
+});
+
 describe('afterwards', () => {
   test('the database holds exactly what the legitimate requests wrote', async () => {
     const users = await pgServer.sql<{ username: string }>('SELECT username FROM users ORDER BY id');
@@ -259,7 +464,7 @@ describe('afterwards', () => {
       'SELECT (SELECT count(*)::int FROM likes) AS likes, (SELECT count(*)::int FROM follows) AS follows',
     );
 
-    expect(users.map((u) => u.username)).toEqual(['mallory', 'victim', 'eve', 'target']);
+    expect(users.map((u) => u.username)).toEqual(['mallory', 'victim', 'eve', 'target', 'bytes72']);
     expect(posts).toEqual([
       { author: 'victim', caption: 'the only legitimate post' },
       { author: 'mallory', caption: "'; DROP TABLE users; --" },

@@ -1,4 +1,22 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ConfigError, loadConfig } from '../../app/src/config';
+
+// PEM files the fleet contract points at (their contents are checked for a PEM block, not parsed).
+const pemDir = mkdtempSync(join(tmpdir(), 'photo-config-pem-'));
+const PEM = {
+  cert: join(pemDir, 'cert.pem'),
+  key: join(pemDir, 'key.pem'),
+  ca: join(pemDir, 'rds-ca.pem'),
+  notPem: join(pemDir, 'not-pem.txt'),
+  missing: join(pemDir, 'missing.pem'),
+};
+writeFileSync(PEM.cert, '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n');
+writeFileSync(PEM.key, '-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----\n');
+writeFileSync(PEM.ca, '-----BEGIN CERTIFICATE-----\nMIIC\n-----END CERTIFICATE-----\n');
+writeFileSync(PEM.notPem, 'this is not a certificate\n');
+afterAll(() => rmSync(pemDir, { recursive: true, force: true }));
 
 const BASE = {
   DB_HOST: 'db.internal',
@@ -55,15 +73,15 @@ describe('loadConfig', () => {
   test('reads the full fleet contract', () => {
     const config = loadConfig({
       PORT: '8443',
-      TLS_CERT_FILE: '/etc/photo/cert.pem',
-      TLS_KEY_FILE: '/etc/photo/key.pem',
+      TLS_CERT_FILE: PEM.cert,
+      TLS_KEY_FILE: PEM.key,
       DB_HOST: 'writer.example',
       DB_PORT: '5433',
       DB_NAME: 'photos',
       DB_READ_HOST: 'reader.example',
       DB_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbCdEf',
       DB_SSL: 'verify-full',
-      DB_CA_FILE: '/etc/photo/rds-ca.pem',
+      DB_CA_FILE: PEM.ca,
       DB_POOL_MAX: '40',
       REDIS_URL: 'rediss://cache.example:6379',
       REDIS_CLUSTER: 'true',
@@ -80,8 +98,8 @@ describe('loadConfig', () => {
 
     expect(config).toMatchObject({
       port: 8443,
-      tls: { certFile: '/etc/photo/cert.pem', keyFile: '/etc/photo/key.pem' },
-      db: { port: 5433, readHost: 'reader.example', ssl: 'verify-full', caFile: '/etc/photo/rds-ca.pem', poolMax: 40 },
+      tls: { certFile: PEM.cert, keyFile: PEM.key },
+      db: { port: 5433, readHost: 'reader.example', ssl: 'verify-full', caFile: PEM.ca, poolMax: 40 },
       redisUrl: 'rediss://cache.example:6379',
       redisCluster: true,
       kafkaBrokers: ['b-1.msk.example:9098', 'b-2.msk.example:9098'],
@@ -107,11 +125,23 @@ describe('loadConfig', () => {
     ['KAFKA_BROKERS', { KAFKA_BROKERS: 'broker-without-port' }, 'broker-without-port'],
     ['OPENSEARCH_ENDPOINT', { OPENSEARCH_ENDPOINT: 'http://plain', AWS_REGION: 'us-east-1' }, 'http://plain'],
     ['AWS_REGION', { OPENSEARCH_ENDPOINT: 'https://search.example' }, undefined],
-    ['TLS_KEY_FILE', { TLS_CERT_FILE: '/cert.pem' }, undefined],
+    ['TLS_KEY_FILE', { TLS_CERT_FILE: PEM.cert }, undefined],
     ['AWS_REGION', { MEDIA_BUCKET: 'media-bucket' }, undefined],
     ['DB_SECRET_ARN', { DB_SECRET_ARN: 'not-an-arn', AWS_REGION: 'us-east-1' }, 'not-an-arn'],
   ])('names %s when it is invalid', (key, override, value) => {
     expect(problemsOf({ ...BASE, ...override })).toEqual([{ key, value }]);
+  });
+
+  test.each([
+    ['TLS_CERT_FILE', { TLS_CERT_FILE: PEM.missing, TLS_KEY_FILE: PEM.key }, PEM.missing, /readable file.*\(ENOENT\)/],
+    ['TLS_CERT_FILE', { TLS_CERT_FILE: PEM.notPem, TLS_KEY_FILE: PEM.key }, PEM.notPem, /in PEM \(-----BEGIN/],
+    ['TLS_KEY_FILE', { TLS_CERT_FILE: PEM.cert, TLS_KEY_FILE: PEM.notPem }, PEM.notPem, /private key in PEM/],
+    ['TLS_KEY_FILE', { TLS_CERT_FILE: PEM.cert, TLS_KEY_FILE: pemDir }, pemDir, /readable file.*\(EISDIR\)/],
+    ['DB_CA_FILE', { DB_SSL: 'verify-full', DB_CA_FILE: PEM.missing }, PEM.missing, /CA bundle in PEM \(ENOENT\)/],
+    ['DB_CA_FILE', { DB_SSL: 'verify-full', DB_CA_FILE: PEM.notPem }, PEM.notPem, /CA bundle in PEM \(-----BEGIN/],
+  ])('names %s when its file is missing or not PEM', (key, override, value, allowed) => {
+    expect(problemsOf({ ...BASE, ...override })).toEqual([{ key, value }]);
+    expect(() => loadConfig({ ...BASE, ...override })).toThrow(allowed);
   });
 
   test('reports every missing required variable at once', () => {

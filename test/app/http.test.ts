@@ -1,6 +1,6 @@
 import pino from 'pino';
 import { type App, buildApp } from '../../app/src/app';
-import { Tokens } from '../../app/src/auth';
+import { TOKEN_CLOCK_TOLERANCE_SECONDS, TOKEN_TTL_SECONDS, Tokens } from '../../app/src/auth';
 import { DEFAULT_BREAKER } from '../../app/src/breaker';
 import { MemoryFeedCache, StaleFeedStore } from '../../app/src/cache';
 import type { ServiceContext } from '../../app/src/context';
@@ -84,7 +84,22 @@ describe('request validation', () => {
       'media/0/key',
       { ...validPost, media: [{ ...validPost.media[0], key: key.replace('/7/', '/8/') }] },
     ],
-    ['an unknown field', 'body', { ...validPost, owner: 'admin' }],
+    [
+      'a .jpg key declared as a 95 MB video',
+      'media/0/mimetype',
+      { ...validPost, media: [{ key, mimetype: 'video/mp4', size: 99_999_999 }] },
+    ],
+    [
+      'a .jpg key declared as a PNG',
+      'media/1/mimetype',
+      { ...validPost, media: [validPost.media[0], { key, mimetype: 'image/png', size: 1000 }] },
+    ],
+    [
+      'a key of user 1 (not the caller)',
+      'media/0/key',
+      { ...validPost, media: [{ ...validPost.media[0], key: key.replace('/7/', '/1/') }] },
+    ],
+    ['an unknown field', 'owner', { ...validPost, owner: 'admin' }],
   ])('a post with %s gets 400 naming %s', async (_case, field, payload) => {
     const res = await app.inject({ method: 'POST', url: '/api/v1/posts', headers: { authorization }, payload });
 
@@ -224,12 +239,13 @@ describe('tokens', () => {
     },
   );
 
-  test('a token remembered as valid stops working when it expires', async () => {
+  test('a token remembered as valid stops working when it expires (past the clock tolerance)', async () => {
     const tokens = new Tokens(TEST_JWT_SECRET);
     const { token } = await tokens.issue({ userId: '7', username: 'carol' });
     await expect(tokens.verify(token)).resolves.toEqual({ userId: '7', username: 'carol' });
 
-    jest.useFakeTimers({ now: Date.now() + 3601_000, doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] });
+    const pastExpiry = (TOKEN_TTL_SECONDS + TOKEN_CLOCK_TOLERANCE_SECONDS + 1) * 1000;
+    jest.useFakeTimers({ now: Date.now() + pastExpiry, doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] });
     try {
       await expect(tokens.verify(token)).rejects.toMatchObject({ code: 'TOKEN_EXPIRED' });
     } finally {
@@ -251,6 +267,20 @@ describe('tokens', () => {
 });
 
 describe('errors', () => {
+  test('a mimetype that does not match the key says which type the key was issued for', async () => {
+    const res = await app.inject({
+      method: 'POST',
+      url: '/api/v1/posts',
+      headers: { authorization },
+      payload: { ...validPost, media: [{ key, mimetype: 'video/mp4', size: 5000 }] },
+    });
+
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error.message).toBe(
+      "media/0/mimetype video/mp4 does not match the key's .jpg: allowed image/jpeg, the type the upload was issued for",
+    );
+  });
+
   test('an unknown route gets the catalogued 404', async () => {
     const res = await app.inject({ method: 'GET', url: '/api/v1/nothing' });
 

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
-import { hashPassword, verifyPassword } from '../auth';
+import { hashPassword, PASSWORD_MAX_BYTES, passwordFits, verifyPassword } from '../auth';
 import type { ServiceContext } from '../context';
 import { AppError } from '../errors';
 import { setRateLimitHeaders } from '../http';
@@ -29,6 +29,13 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: ServiceContext): v
     },
     async (request, reply) => {
       const { username, email, password } = request.body;
+      if (!passwordFits(password)) {
+        throw new AppError(
+          'VALIDATION_FAILED',
+          `password is ${Buffer.byteLength(password, 'utf8')} bytes in UTF-8: allowed at most ${PASSWORD_MAX_BYTES} bytes (8 to 72 characters, fewer when they are not ASCII)`,
+          'password',
+        );
+      }
       const passwordHash = await hashPassword(password);
       try {
         const row = await ctx.db.transaction(async (tx) => {

@@ -8,7 +8,18 @@ import { AppError } from '../errors';
 import { invalidateFeeds, readFeed } from '../feed';
 import { caller, setRateLimitHeaders } from '../http';
 import { LocalMediaStorage, MEDIA_TYPES, type MediaType, mediaKeyPattern } from '../media';
-import { BearerAuth, Caption, ErrorResponse, FeedPage, Id, MediaItem, MediaSize, MimeType, Post } from '../schemas';
+import {
+  BearerAuth,
+  Caption,
+  CommentText,
+  ErrorResponse,
+  FeedPage,
+  Id,
+  MediaItem,
+  MediaSize,
+  MimeType,
+  Post,
+} from '../schemas';
 
 interface MediaInput {
   key: string;
@@ -101,6 +112,15 @@ export function registerPostRoutes(app: FastifyInstance, ctx: ServiceContext): v
             'VALIDATION_FAILED',
             `media/${i}/key must be a key issued to you by /api/v1/media/uploads`,
             `media/${i}/key`,
+          );
+        }
+        const extension = m.key.slice(m.key.lastIndexOf('.') + 1);
+        if (extension !== MEDIA_TYPES[m.mimetype].extension) {
+          const keyType = Object.entries(MEDIA_TYPES).find(([, t]) => t.extension === extension)?.[0];
+          throw new AppError(
+            'VALIDATION_FAILED',
+            `media/${i}/mimetype ${m.mimetype} does not match the key's .${extension}: allowed ${keyType}, the type the upload was issued for`,
+            `media/${i}/mimetype`,
           );
         }
         checkMediaSize(m.mimetype, m.size, `media/${i}/size`);
@@ -244,7 +264,7 @@ export function registerPostRoutes(app: FastifyInstance, ctx: ServiceContext): v
         tags: ['posts'],
         security: BearerAuth,
         params: postIdParams,
-        body: Type.Object({ text: Type.String({ minLength: 1, maxLength: 2200 }) }, { additionalProperties: false }),
+        body: Type.Object({ text: CommentText }, { additionalProperties: false }),
         response: {
           201: Type.Object({
             id: Type.String(),

@@ -5,7 +5,7 @@ import type { ServiceContext } from '../context';
 import { AppError } from '../errors';
 import { invalidateFeeds } from '../feed';
 import { caller, setRateLimitHeaders } from '../http';
-import { BearerAuth, ErrorResponse, Username } from '../schemas';
+import { BearerAuth, ErrorResponse, SearchTerms, Username } from '../schemas';
 import { SEARCH_LIMIT, type SearchResults } from '../search';
 
 const UsernameParams = Type.Object({ username: Username });
@@ -106,7 +106,7 @@ export function registerUserRoutes(app: FastifyInstance, ctx: ServiceContext): v
     {
       schema: {
         tags: ['search'],
-        querystring: Type.Object({ q: Type.String({ minLength: 1, maxLength: 100 }) }, { additionalProperties: false }),
+        querystring: Type.Object({ q: SearchTerms }, { additionalProperties: false }),
         response: {
           200: Type.Object({
             users: Type.Array(Type.Object({ username: Type.String() })),
