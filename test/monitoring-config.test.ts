@@ -106,11 +106,11 @@ describe('bad monitoring values fail synth with the key, the value and what is a
       'a number of seconds from 0.001 to 60',
     ],
     [
-      'an alert that is not an object',
+      'an alert that is not an object (refused as an override, before validation)',
       alerts('primary', { slowQueries: 3 }),
-      'primary.monitoring.alerts.slowQueries',
+      'overrides.primary.monitoring.alerts.slowQueries',
       3,
-      'an object with periodSeconds, evaluationPeriods and severity',
+      'an object with some of the keys periodSeconds, evaluationPeriods, severity, thresholdCount',
     ],
     [
       'a heartbeat window of zero',

@@ -650,7 +650,7 @@ test('the largest cache the config allows (90 nodes) still gets a cluster-wide h
   const build = buildPlatform({ context: { overrides: { primary: { data: { cache: { shards: 45 } } } } } });
   const alarms = Object.values(build.template(build.platform.primary).findResources('AWS::CloudWatch::Alarm'));
   const hitRate = alarms.find((a) => JSON.stringify(a.Properties.Metrics ?? []).includes('CacheHits'));
-  const queries = (hitRate?.Properties.Metrics as { Id: string; Expression?: string }[]).filter((m) =>
+  const queries = ((hitRate?.Properties.Metrics ?? []) as { Id: string; Expression?: string }[]).filter((m) =>
     m.Expression?.startsWith('SELECT'),
   );
 
