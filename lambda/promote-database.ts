@@ -13,7 +13,7 @@ const cloudwatch = new CloudWatchClient({});
 const PromoteDatabaseEvent = Type.Object(
   {
     ...CommonFields,
-    dbInstanceIdentifier: Fields.name('the identifier of the standby read replica, such as photo-prod-db-replica'),
+    dbInstanceIdentifier: Fields.name('the identifier of the standby read replica, such as photo-prod-db-standby'),
     backupRetentionDays: Fields.integer(1, 35, ' (days of automated backups the promoted instance keeps)'),
   },
   { additionalProperties: false },

@@ -153,7 +153,7 @@ export function awsErrorCode(error: unknown): string {
  * Turns an error of an AWS call into a `RunbookError` the state machine can act on: throttling,
  * 5xx and network failures become retryable, a missing resource and a busy resource get their
  * own names, anything else is reported as is. `call` names the API and its target, for example
- * `PromoteReadReplica photo-prod-db-replica`.
+ * `PromoteReadReplica photo-prod-db-standby`.
  */
 export function classifyAwsError(error: unknown, call: string): RunbookError {
   if (error instanceof RunbookError) return error;

@@ -21,7 +21,7 @@ export type StepAction = 'changed' | 'unchanged' | 'planned' | 'checked' | 'pend
 /** What a step's body returns. */
 export interface StepOutcome<D> {
   readonly action: StepAction;
-  /** One line for the operator, such as `promoted photo-prod-db-replica (lag 3 s)`. */
+  /** One line for the operator, such as `promoted photo-prod-db-standby (lag 3 s)`. */
   readonly summary: string;
   readonly details: D;
   /** When the phase this step belongs to began, for polled steps (their first poll); defaults to `startedAt`. */

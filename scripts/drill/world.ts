@@ -174,8 +174,8 @@ export async function buildWorld(config: PlatformConfig, replicaLagSeconds: numb
   );
 
   // The database: the primary (Multi-AZ) and its cross-region read replica (single-AZ, warm).
-  const primaryDbIdentifier = `${prefix}-db`;
-  const replicaIdentifier = `${prefix}-db-replica`;
+  const primaryDbIdentifier = names.databaseInstanceIdentifier('primary');
+  const replicaIdentifier = names.databaseInstanceIdentifier('standby');
   const primaryDb = await clients.rds.primary.send(
     new CreateDBInstanceCommand({
       DBInstanceIdentifier: primaryDbIdentifier,

@@ -14,7 +14,7 @@ import { dbInstance, EXECUTION, lagSeries, mockAws, PRIMARY_ARN, THROTTLING } fr
 const aws = mockAws();
 beforeEach(() => aws.reset());
 
-const ID = 'photo-prod-db-replica';
+const ID = 'photo-prod-db-standby';
 const promoteEvent = (fields: Record<string, unknown> = {}) => ({
   ...EXECUTION,
   dryRun: false,

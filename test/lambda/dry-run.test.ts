@@ -55,7 +55,7 @@ const fields = staticStepFields({
   primaryRegion: 'us-east-1',
   standbyRegion: 'us-west-2',
   primaryHealthCheckId: 'check',
-  dbInstanceIdentifier: 'photo-prod-db-replica',
+  dbInstanceIdentifier: 'photo-prod-db-standby',
   backupRetentionDays: 30,
   autoScalingGroupName: 'photo-prod-fleet-standby',
   capacity: { min: 50, desired: 100, max: 500 },

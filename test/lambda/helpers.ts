@@ -59,7 +59,7 @@ export function dbInstance(fields: {
   return {
     DBInstances: [
       {
-        DBInstanceIdentifier: 'photo-prod-db-replica',
+        DBInstanceIdentifier: 'photo-prod-db-standby',
         DBInstanceStatus: fields.status ?? 'available',
         ReadReplicaSourceDBInstanceIdentifier: fields.replicaOf,
         MultiAZ: fields.multiAz ?? false,

@@ -10,7 +10,7 @@ const METRIC = {
   metricName: 'FailoverInProgress',
   dimensions: { Region: 'us-west-2' },
 };
-const event = { ...EXECUTION, dryRun: false, dbInstanceIdentifier: 'photo-prod-db-replica', promotionRequested: true };
+const event = { ...EXECUTION, dryRun: false, dbInstanceIdentifier: 'photo-prod-db-standby', promotionRequested: true };
 const polled = () => ({ ...event, waitingSince: new Date().toISOString(), timeoutSeconds: 420 });
 
 beforeEach(() => {
@@ -57,7 +57,7 @@ describe('the failover-in-progress datapoint', () => {
     process.env[IN_PROGRESS_METRIC_ENV] = JSON.stringify(METRIC);
     aws.rds
       .on(DescribeDBInstancesCommand)
-      .rejects(awsError('DBInstanceNotFound', 'DBInstance photo-prod-db-replica not found', 404));
+      .rejects(awsError('DBInstanceNotFound', 'DBInstance photo-prod-db-standby not found', 404));
 
     await expect(checkPromotion(polled())).rejects.toThrow();
     expect(aws.cloudwatch).toHaveReceivedCommandTimes(PutMetricDataCommand, 0);

@@ -20,7 +20,7 @@ const event = (input: Record<string, unknown> = {}, fields: Record<string, unkno
   dryRun: false,
   input: { ...INPUT, ...input },
   primaryHealthCheckId: 'abcdef01-2345-6789-abcd-ef0123456789',
-  dbInstanceIdentifier: 'photo-prod-db-replica',
+  dbInstanceIdentifier: 'photo-prod-db-standby',
   autoScalingGroupName: 'photo-prod-fleet-standby',
   capacity: { min: 50, desired: 100, max: 500 },
   writeSwitchParameterName: '/photo-prod/service/writes-enabled',
@@ -129,13 +129,13 @@ test.each([
       aws.rds
         .on(DescribeDBInstancesCommand)
         .rejects(new DBInstanceNotFoundFault({ message: 'not found', $metadata: {} })),
-    /DescribeDBInstances photo-prod-db-replica failed with DBInstanceNotFoundFault/,
+    /DescribeDBInstances photo-prod-db-standby failed with DBInstanceNotFoundFault/,
   ],
   [
     'the replica is not available',
     () =>
       aws.rds.on(DescribeDBInstancesCommand).resolves(dbInstance({ replicaOf: PRIMARY_ARN, status: 'storage-full' })),
-    /replica photo-prod-db-replica is storage-full, not available/,
+    /replica photo-prod-db-standby is storage-full, not available/,
   ],
   [
     'no instance serves',

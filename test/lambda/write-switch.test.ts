@@ -25,7 +25,7 @@ function switches(values: Record<string, string>) {
 const fenceEvent = (fields: Record<string, unknown> = {}) => ({
   ...EXECUTION,
   dryRun: false,
-  dbInstanceIdentifier: 'photo-prod-db-replica',
+  dbInstanceIdentifier: 'photo-prod-db-standby',
   parameterName: NAME,
   standbyRegion: 'us-west-2',
   primaryRegion: 'us-east-1',
