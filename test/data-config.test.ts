@@ -1,19 +1,7 @@
 import { productionData, validateData } from '../lib/config/data';
-import { ConfigError } from '../lib/config/errors';
-import { buildPlatform } from './helpers/platform';
+import { buildPlatform, configProblemsFor as problemsFor } from './helpers/platform';
 
 process.env.CDK_VALIDATION = 'false';
-
-/** The problems of the ConfigError that building with `overrides` throws. */
-function problemsFor(overrides: Record<string, unknown>): ConfigError['problems'] {
-  try {
-    buildPlatform({ context: { overrides } });
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems;
-    throw error;
-  }
-  throw new Error(`expected a ConfigError for ${JSON.stringify(overrides)}`);
-}
 
 const primaryData = (data: Record<string, unknown>) => ({ primary: { data } });
 

@@ -6,28 +6,17 @@ import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import { edgeProfile } from '../lib/config/edge';
-import { ConfigError } from '../lib/config/errors';
 import { API_PATH_PATTERNS, EdgeDistribution, MEDIA_FAILOVER_STATUS_CODES } from '../lib/edge-distribution';
 import { FailoverSwitch } from '../lib/failover-switch';
 import { HEALTH_CHECK_PATH } from '../lib/fleet';
 import { PlatformNames } from '../lib/names';
 import { OriginFailoverRecords } from '../lib/origin-failover';
 import { MANAGED_RULE_GROUPS } from '../lib/web-acl';
-import { buildPlatform, CDK_JSON_CONTEXT, platformFor } from './helpers/platform';
+import { CDK_JSON_CONTEXT, configProblemsFor, only, platformFor } from './helpers/platform';
 
 process.env.CDK_VALIDATION = 'false';
 
 const PROFILES = ['production', 'development'] as const;
-
-/** One resource of a template, as `findResources` gives it (untyped JSON), with its logical ID. */
-type ResourceJson = ReturnType<Template['findResources']>[string] & { logicalId: string };
-
-function only(template: Template, type: string, props: Record<string, unknown> = {}): ResourceJson {
-  const found = Object.entries(template.findResources(type, { Properties: props }));
-  expect(found).toHaveLength(1);
-  const [logicalId, resource] = found[0];
-  return { logicalId, ...resource };
-}
 
 describe.each(PROFILES)('the edge of the %s profile', (profile) => {
   const build = platformFor(profile);
@@ -558,15 +547,7 @@ describe('construct props are checked at synth', () => {
 });
 
 describe('bad edge settings fail synth with the key, the value and what is allowed', () => {
-  function problemsFor(edge: Record<string, unknown>): ConfigError['problems'] {
-    try {
-      buildPlatform({ context: { overrides: { edge } } });
-    } catch (error) {
-      if (error instanceof ConfigError) return error.problems;
-      throw error;
-    }
-    throw new Error(`expected a ConfigError for ${JSON.stringify(edge)}`);
-  }
+  const problemsFor = (edge: Record<string, unknown>) => configProblemsFor({ edge });
 
   test.each([
     [

@@ -9,7 +9,6 @@ import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
-import { ConfigError } from '../lib/config/errors';
 import { fleetProfile, validateFleet } from '../lib/config/fleet';
 import { Fleet, HEALTH_CHECK_PATH, LOAD_BALANCER_SSL_POLICY, TIER_ENVIRONMENT_KEYS } from '../lib/fleet';
 import {
@@ -23,7 +22,7 @@ import {
 } from '../lib/fleet-user-data';
 import { ServiceBundle } from '../lib/service-bundle';
 import type { RegionalStack } from '../lib/stacks/regional-stack';
-import { buildPlatform, platformFor } from './helpers/platform';
+import { configProblemsFor, platformFor } from './helpers/platform';
 
 process.env.CDK_VALIDATION = 'false';
 
@@ -636,15 +635,7 @@ describe('Fleet props', () => {
 });
 
 describe('fleet config validation', () => {
-  function problemsFor(overrides: unknown) {
-    try {
-      buildPlatform({ context: { overrides: JSON.stringify(overrides) } });
-    } catch (error) {
-      if (error instanceof ConfigError) return error.problems;
-      throw error;
-    }
-    throw new Error(`expected a ConfigError for ${JSON.stringify(overrides)}`);
-  }
+  const problemsFor = (overrides: unknown) => configProblemsFor(JSON.stringify(overrides));
 
   test.each([
     [{ primary: { fleet: { instanceType: 'c7i.xlarge' } } }, 'primary.fleet.instanceType', 'c7i.xlarge', /Graviton/],

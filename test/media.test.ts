@@ -1,26 +1,15 @@
 import { App, Stack } from 'aws-cdk-lib';
-import { Match, type Template } from 'aws-cdk-lib/assertions';
+import { Match } from 'aws-cdk-lib/assertions';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { mediaKeyPattern } from '../app/src/media';
-import { ConfigError } from '../lib/config/errors';
 import { mediaProfile } from '../lib/config/media';
 import { MEDIA_KEY_PREFIX, MediaStorage } from '../lib/media-storage';
 import { PlatformNames } from '../lib/names';
-import { buildPlatform, CDK_JSON_CONTEXT, platformFor } from './helpers/platform';
+import { buildPlatform, CDK_JSON_CONTEXT, configProblemsFor, only, platformFor } from './helpers/platform';
 
 process.env.CDK_VALIDATION = 'false';
 
 const PROFILES = ['production', 'development'] as const;
-
-/** One resource of a template, as `findResources` gives it (untyped JSON), with its logical ID. */
-type ResourceJson = ReturnType<Template['findResources']>[string] & { logicalId: string };
-
-function only(template: Template, type: string, props: Record<string, unknown> = {}): ResourceJson {
-  const found = Object.entries(template.findResources(type, { Properties: props }));
-  expect(found).toHaveLength(1);
-  const [logicalId, resource] = found[0];
-  return { logicalId, ...resource };
-}
 
 /** `arn:${Partition}:s3:::name` as the templates write it. */
 const s3Arn = (name: string, suffix = '') => ({
@@ -414,15 +403,7 @@ describe('MediaStorage props', () => {
 });
 
 describe('bad media settings fail synth with the key, the value and what is allowed', () => {
-  function problemsFor(media: Record<string, unknown>): ConfigError['problems'] {
-    try {
-      buildPlatform({ context: { overrides: { media } } });
-    } catch (error) {
-      if (error instanceof ConfigError) return error.problems;
-      throw error;
-    }
-    throw new Error(`expected a ConfigError for ${JSON.stringify(media)}`);
-  }
+  const problemsFor = (media: Record<string, unknown>) => configProblemsFor({ media });
 
   test.each([
     [{ glacierTransitionDays: -1 }, 'media.glacierTransitionDays', -1, 'an integer from 0 to 36500 days'],

@@ -1,20 +1,8 @@
-import { ConfigError } from '../lib/config/errors';
 import { ALERT_NAMES, alertThreshold, alertWindowSeconds, monitoringProfile } from '../lib/config/monitoring';
 import { PROFILE_NAMES } from '../lib/config/profiles';
-import { buildPlatform } from './helpers/platform';
+import { configProblemsFor as problemsFor } from './helpers/platform';
 
 process.env.CDK_VALIDATION = 'false';
-
-/** The problems of the ConfigError that building with `overrides` throws. */
-function problemsFor(overrides: Record<string, unknown>): ConfigError['problems'] {
-  try {
-    buildPlatform({ context: { overrides } });
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems;
-    throw error;
-  }
-  throw new Error(`expected a ConfigError for ${JSON.stringify(overrides)}`);
-}
 
 const alerts = (role: 'primary' | 'standby', patch: Record<string, unknown>) => ({
   [role]: { monitoring: { alerts: patch } },

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { App, type Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import { ConfigError } from '../../lib/config/errors';
 import { loadConfig } from '../../lib/config/load';
 import type { PlatformConfig } from '../../lib/config/types';
 import { acknowledgeNagFindings } from '../../lib/nag-acknowledgements';
@@ -62,4 +63,26 @@ export function platformFor(profile: 'production' | 'development'): SynthesizedP
     builds.set(profile, build);
   }
   return build;
+}
+
+/** The problems of the ConfigError that building the platform with `overrides` throws; fails when none is thrown. */
+export function configProblemsFor(overrides: unknown): ConfigError['problems'] {
+  try {
+    buildPlatform({ context: { overrides } });
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  throw new Error(`expected a ConfigError for ${JSON.stringify(overrides)}`);
+}
+
+/** One resource of a template, as `findResources` gives it (untyped JSON), with its logical ID. */
+export type ResourceJson = ReturnType<Template['findResources']>[string] & { logicalId: string };
+
+/** The one resource of `type` with `props`; fails unless exactly one matches. */
+export function only(template: Template, type: string, props: Record<string, unknown> = {}): ResourceJson {
+  const found = Object.entries(template.findResources(type, { Properties: props }));
+  expect(found).toHaveLength(1);
+  const [logicalId, resource] = found[0];
+  return { logicalId, ...resource };
 }
