@@ -4,7 +4,6 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
@@ -12,6 +11,7 @@ import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import type { PlatformConfig } from './config/types';
 import { type FailoverInProgressMetric, PlatformNames } from './names';
+import { RUNBOOK_HANDLER, runbookBundleDir } from './runbook-bundle';
 import { productionCapacity, RUNBOOK_DEFAULTS } from './runbook-defaults';
 import {
   type FleetCapacity,
@@ -205,7 +205,7 @@ export interface FailoverRunbookProps {
 
 /**
  * The regional failover runbook, deployed in the standby region: one Lambda function per step
- * (`lambda/`, bundled with esbuild, SDK inside, outside any VPC) and a Step Functions state machine
+ * (`lambda/`, bundled by `runbook-bundle.ts`, SDK inside, outside any VPC) and a Step Functions state machine
  * that runs them in order: preflight (go/no-go), fence writes, scale the fleet, promote the
  * database and poll it from Wait states, Multi-AZ on, switch traffic, resume writes, verify (also
  * polled) and report. Throttling and transient AWS errors are retried with backoff, a busy resource
@@ -217,7 +217,7 @@ export interface FailoverRunbookProps {
  */
 export class FailoverRunbook extends Construct {
   readonly stateMachine: sfn.StateMachine;
-  readonly functions: Readonly<Record<RunbookStep, nodejs.NodejsFunction>>;
+  readonly functions: Readonly<Record<RunbookStep, lambda.Function>>;
   readonly notificationTopic: sns.Topic;
   readonly stateMachineLogGroup: logs.LogGroup;
 
@@ -231,9 +231,12 @@ export class FailoverRunbook extends Construct {
     const retention = props.logRetention ?? logs.RetentionDays.ONE_YEAR;
     const targets = runbookTargets(stack.region, props);
 
-    const functions = {} as Record<RunbookStep, nodejs.NodejsFunction>;
+    const functions = {} as Record<RunbookStep, lambda.Function>;
     const steps = new Construct(this, 'Steps');
-    for (const step of RUNBOOK_STEPS) functions[step] = createStepFunction(steps, step, props.logsKey, retention);
+    const bundles = runbookBundleDir();
+    for (const step of RUNBOOK_STEPS) {
+      functions[step] = createStepFunction(steps, step, join(bundles, step), props.logsKey, retention);
+    }
     this.functions = functions;
     this.grantStepPermissions(props, stack);
     if (props.inProgressMetric) this.reportInProgress(props.inProgressMetric);
@@ -562,7 +565,13 @@ export class FailoverRunbook extends Construct {
 }
 
 /** One step's function: its own role, its own encrypted log group, the bundled handler. */
-function createStepFunction(scope: Construct, step: RunbookStep, logsKey: kms.IKey, retention: logs.RetentionDays) {
+function createStepFunction(
+  scope: Construct,
+  step: RunbookStep,
+  bundleDir: string,
+  logsKey: kms.IKey,
+  retention: logs.RetentionDays,
+) {
   const id = STEP_STATE_NAMES[step];
   const logGroup = new logs.LogGroup(scope, `${id}Logs`, {
     retention,
@@ -577,9 +586,9 @@ function createStepFunction(scope: Construct, step: RunbookStep, logsKey: kms.IK
   });
   logGroup.grantWrite(role);
 
-  return new nodejs.NodejsFunction(scope, id, {
-    entry: join(__dirname, '..', 'lambda', `${step}.ts`),
-    handler: 'handler',
+  return new lambda.Function(scope, id, {
+    code: lambda.Code.fromAsset(bundleDir),
+    handler: RUNBOOK_HANDLER,
     description: `Failover runbook: ${step}`,
     runtime: RUNBOOK_RUNTIME,
     architecture: lambda.Architecture.ARM_64,
@@ -588,20 +597,6 @@ function createStepFunction(scope: Construct, step: RunbookStep, logsKey: kms.IK
     role,
     logGroup,
     environment: { POWERTOOLS_SERVICE_NAME: 'failover-runbook', POWERTOOLS_LOG_LEVEL: 'INFO' },
-    projectRoot: join(__dirname, '..'),
-    depsLockFilePath: join(__dirname, '..', 'package-lock.json'),
-    bundling: {
-      minify: true,
-      target: 'node24',
-      format: nodejs.OutputFormat.CJS,
-      // The SDK goes into the bundle: the version tested here is the version that runs. Its ES
-      // module builds tree-shake to about two thirds of the CommonJS ones (npm run bench:lambda).
-      externalModules: [],
-      mainFields: ['module', 'main'],
-      sourceMap: false,
-      forceDockerBundling: false,
-      logLevel: nodejs.LogLevel.WARNING,
-    },
   });
 }
 

@@ -1,58 +1,45 @@
 import { join } from 'node:path';
-import { AssetHashType, BundlingOutput, DockerImage } from 'aws-cdk-lib';
 import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import { Construct } from 'constructs';
-import { buildServiceBundleSync } from '../app/bundle';
+import { SERVICE_BUNDLE_FILE, SERVICE_BUNDLE_OPTIONS } from '../app/bundle';
+import { cachedBuild, PROJECT_ROOT } from './bundle-cache';
 
 /** The directory holding the service's sources and its bundler. */
-export const SERVICE_SOURCE_DIR = join(__dirname, '..', 'app');
+export const SERVICE_SOURCE_DIR = join(PROJECT_ROOT, 'app');
 
 /** Properties of {@link ServiceBundle}. */
 export interface ServiceBundleProps {
   /**
-   * Builds `outputDir/server.js`. Tests pass a failing builder to check the error.
+   * Returns the directory holding the built `server.js`. Tests pass a failing builder to check the error.
    *
-   * @default - `buildServiceBundleSync` of `app/bundle.ts` (esbuild)
+   * @default - esbuild with `SERVICE_BUNDLE_OPTIONS` of `app/bundle.ts`, through the bundle cache
    */
-  readonly build?: (outputDir: string) => void;
+  readonly build?: () => string;
 }
 
 /**
- * The API service bundled by esbuild into one file, `server.js`, that plain `node` runs, staged as
- * an S3 asset for the fleet's user data to download.
+ * The API service bundled by esbuild into one file, `server.js`, that plain `node` runs, staged as a
+ * single-file S3 asset (its key ends in `.js`) for the fleet's user data to download. The asset hash is the
+ * bundle's content, so a dependency upgrade in package-lock.json that changes the bundle changes the asset.
  *
- * Bundling always runs locally (esbuild from devDependencies), never in Docker: the image is a
- * placeholder that is never pulled because the local bundler either succeeds or throws.
+ * Bundling runs here with the local esbuild, never in Docker, and is reused from the bundle cache while no
+ * input changed (`lib/bundle-cache.ts`).
  */
 export class ServiceBundle extends Construct {
   readonly asset: s3assets.Asset;
 
   constructor(scope: Construct, id: string, props: ServiceBundleProps = {}) {
     super(scope, id);
-    const build = props.build ?? buildServiceBundleSync;
-
-    this.asset = new s3assets.Asset(this, 'Asset', {
-      path: SERVICE_SOURCE_DIR,
-      // Hash the bundle, not the sources: a dependency upgrade in package-lock.json changes the
-      // bundle without touching app/.
-      assetHashType: AssetHashType.OUTPUT,
-      bundling: {
-        image: DockerImage.fromRegistry('local-bundling-only'),
-        outputType: BundlingOutput.SINGLE_FILE,
-        local: {
-          tryBundle(outputDir: string): boolean {
-            try {
-              build(outputDir);
-            } catch (error) {
-              const reason = error instanceof Error ? error.message : String(error);
-              throw new Error(`ServiceBundle: bundling the service from ${SERVICE_SOURCE_DIR} failed: ${reason}`, {
-                cause: error,
-              });
-            }
-            return true;
-          },
-        },
-      },
-    });
+    const build = props.build ?? (() => cachedBuild('service', SERVICE_BUNDLE_OPTIONS));
+    let dir: string;
+    try {
+      dir = build();
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new Error(`ServiceBundle: bundling the service from ${SERVICE_SOURCE_DIR} failed: ${reason}`, {
+        cause: error,
+      });
+    }
+    this.asset = new s3assets.Asset(this, 'Asset', { path: join(dir, SERVICE_BUNDLE_FILE) });
   }
 }

@@ -1,6 +1,6 @@
 /**
- * Bundles each failover runbook handler the way the construct does (esbuild, minified, SDK inside
- * from its ES module builds, CommonJS for Node.js 24) and prints each bundle's size and its cold module-load time: a fresh
+ * Takes the failover runbook's bundles the construct ships (`lib/runbook-bundle.ts`: esbuild, minified, SDK
+ * inside from its ES module builds, CommonJS for Node.js 24) and prints each bundle's size and its cold module-load time: a fresh
  * `node` process timing `require()` of the bundle (the module-scope work of a Lambda cold start:
  * parsing, SDK clients, logger). Median of N runs. Prints figures only, asserts nothing.
  *
@@ -11,10 +11,9 @@
  * measured (Lambda runs Node.js 24 on arm64); the figures compare handlers, not Lambda itself.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildSync } from 'esbuild';
+import { RUNBOOK_HANDLER_FILE, runbookBundleDir } from '../lib/runbook-bundle';
 import { RUNBOOK_STEPS } from '../lib/runbook-steps';
 
 const runs = Number(process.argv[2] ?? 5);
@@ -27,7 +26,7 @@ if (!Number.isInteger(runs) || runs < 1 || runs > 50) {
 
 const SIZE_TARGET_BYTES = 1024 * 1024;
 const LOAD_TARGET_MS = 150;
-const outdir = mkdtempSync(join(tmpdir(), 'bench-lambda-'));
+const bundles = runbookBundleDir();
 
 /** One fresh process: the time `require()` of the bundle takes, in milliseconds. */
 function loadOnce(bundle: string): number {
@@ -49,32 +48,17 @@ const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floo
 
 process.stdout.write(`node ${process.version}; median of ${runs} cold loads per handler\n`);
 process.stdout.write(`${'handler'.padEnd(18)} ${'minified'.padStart(10)} ${'load'.padStart(10)}\n`);
-try {
-  for (const step of RUNBOOK_STEPS) {
-    const outfile = join(outdir, `${step}.js`);
-    buildSync({
-      entryPoints: [join(__dirname, '..', 'lambda', `${step}.ts`)],
-      outfile,
-      bundle: true,
-      minify: true,
-      platform: 'node',
-      target: 'node24',
-      format: 'cjs',
-      mainFields: ['module', 'main'],
-      logLevel: 'warning',
-    });
-    const bytes = statSync(outfile).size;
-    loadOnce(outfile); // warm the file cache
-    const ms = median(Array.from({ length: runs }, () => loadOnce(outfile)));
-    const sizeMark = bytes <= SIZE_TARGET_BYTES ? ' ' : '!';
-    const loadMark = ms <= LOAD_TARGET_MS ? ' ' : '!';
-    process.stdout.write(
-      `${step.padEnd(18)} ${(bytes / 1024).toFixed(0).padStart(7)} KiB${sizeMark} ${ms.toFixed(1).padStart(7)} ms${loadMark}\n`,
-    );
-  }
+for (const step of RUNBOOK_STEPS) {
+  const outfile = join(bundles, step, RUNBOOK_HANDLER_FILE);
+  const bytes = statSync(outfile).size;
+  loadOnce(outfile); // warm the file cache
+  const ms = median(Array.from({ length: runs }, () => loadOnce(outfile)));
+  const sizeMark = bytes <= SIZE_TARGET_BYTES ? ' ' : '!';
+  const loadMark = ms <= LOAD_TARGET_MS ? ' ' : '!';
   process.stdout.write(
-    `targets: <= ${SIZE_TARGET_BYTES / 1024} KiB minified, <= ${LOAD_TARGET_MS} ms to load ('!' marks a miss)\n`,
+    `${step.padEnd(18)} ${(bytes / 1024).toFixed(0).padStart(7)} KiB${sizeMark} ${ms.toFixed(1).padStart(7)} ms${loadMark}\n`,
   );
-} finally {
-  rmSync(outdir, { recursive: true, force: true });
 }
+process.stdout.write(
+  `targets: <= ${SIZE_TARGET_BYTES / 1024} KiB minified, <= ${LOAD_TARGET_MS} ms to load ('!' marks a miss)\n`,
+);

@@ -1,0 +1,192 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { isAbsolute, join } from 'node:path';
+import { type BuildOptions, buildSync, version as esbuildVersion } from 'esbuild';
+
+/** The repository root: esbuild's working directory, so input paths in the manifest are relative to it. */
+export const PROJECT_ROOT = join(__dirname, '..');
+
+/** Where built bundles are kept between synths (the usual home of tool caches). */
+export const DEFAULT_BUNDLE_CACHE_DIR = join(PROJECT_ROOT, 'node_modules', '.cache', 'photo-platform-bundles');
+
+/**
+ * Set to `off` to build each bundle afresh once per process, in a directory of its own, without reading or
+ * writing the cache: what a first synth on a fresh clone does.
+ */
+export const BUNDLE_CACHE_ENV = 'PHOTO_PLATFORM_BUNDLE_CACHE';
+
+/** What a build may set; the cache owns where the output goes and asks for the metafile itself. */
+export type CachedBuildOptions = Omit<BuildOptions, 'outdir' | 'outfile' | 'metafile' | 'write' | 'absWorkingDir'>;
+
+/** One input file as it was when the cached build read it. */
+interface InputRecord {
+  readonly size: number;
+  readonly mtimeMs: number;
+  readonly sha256: string;
+}
+
+/** `<name>.json` in the cache directory: what the current build of `name` was made from, and where it is. */
+interface Manifest {
+  readonly optionsKey: string;
+  readonly outputKey: string;
+  readonly inputs: Readonly<Record<string, InputRecord>>;
+}
+
+/** With the cache off: the builds this process made, by cache directory, name and options. */
+const freshBuilds = new Map<string, string>();
+
+/** Builds older than this, other than the current one, are removed when a new build of the same name lands. */
+const STALE_BUILD_AGE_MS = 10 * 60 * 1000;
+
+/**
+ * Runs an esbuild build, or returns the output of an identical earlier one, and returns the directory holding
+ * the output files. CDK bundles every asset again on every synth; this makes a synth (and every test that builds
+ * the deployment) pay for a bundle only when something it is made of changed.
+ *
+ * A build is identified by esbuild's version and the options (`optionsKey`) and by the content of every file
+ * esbuild read, as its metafile lists them. A later call reuses the build when the options are the same and
+ * every input is unchanged: same size and modification time, or else the same SHA-256 (so a fresh `npm ci`,
+ * which rewrites every modification time, still hits when the content is the same).
+ *
+ * Known limit: a change that alters how an import resolves without changing any file esbuild read (a new
+ * `foo.ts` beside the `foo.js` an import found) is not seen. package-lock.json and tsconfig.json are inputs of
+ * every build to cover the common case, an installed package changing; set `PHOTO_PLATFORM_BUNDLE_CACHE=off`
+ * (or delete the cache directory) to build afresh.
+ *
+ * Safe for concurrent processes (jest workers): a build is written to a private directory and renamed into
+ * place; two processes that build the same inputs produce the same directory name and the second one's copy is
+ * dropped.
+ */
+export function cachedBuild(name: string, options: CachedBuildOptions, cacheDir = DEFAULT_BUNDLE_CACHE_DIR): string {
+  if (!/^[a-z][a-z0-9-]*$/.test(name)) {
+    throw new Error(`cachedBuild: name: got ${JSON.stringify(name)}; allowed: lowercase letters, digits and hyphens`);
+  }
+  mkdirSync(cacheDir, { recursive: true });
+  const fresh = process.env[BUNDLE_CACHE_ENV] === 'off';
+  const optionsKey = sha256(JSON.stringify({ esbuildVersion, options }));
+  const manifestFile = join(cacheDir, `${name}.json`);
+
+  const freshKey = `${cacheDir}|${name}|${optionsKey}`;
+  if (fresh) {
+    const earlier = freshBuilds.get(freshKey);
+    if (earlier && existsSync(earlier)) return earlier;
+  } else {
+    const manifest = readManifest(manifestFile);
+    const dir = manifest && join(cacheDir, `${name}-${manifest.outputKey}`);
+    if (manifest && dir && manifest.optionsKey === optionsKey && existsSync(dir) && inputsUnchanged(manifest.inputs)) {
+      return dir;
+    }
+  }
+
+  const work = join(cacheDir, `.build-${name}-${process.pid}-${randomBytes(4).toString('hex')}`);
+  try {
+    const result = buildSync({ ...options, absWorkingDir: PROJECT_ROOT, outdir: work, metafile: true, write: true });
+    if (result.errors.length > 0) throw new Error(result.errors.map((e) => e.text).join('; '));
+    if (fresh) {
+      // Staged by CDK (copied into cdk.out) while the construct is built, so it is not needed after the process.
+      process.once('exit', () => rmSync(work, { recursive: true, force: true }));
+      freshBuilds.set(freshKey, work);
+      return work;
+    }
+    const inputs = recordInputs([...Object.keys(result.metafile.inputs), 'package-lock.json', 'tsconfig.json']);
+    const outputKey = sha256(
+      JSON.stringify({ optionsKey, inputs: Object.entries(inputs).map(([path, r]) => [path, r.sha256]) }),
+    ).slice(0, 24);
+    const dir = join(cacheDir, `${name}-${outputKey}`);
+    if (existsSync(dir)) rmSync(work, { recursive: true, force: true });
+    else moveIntoPlace(work, dir);
+    writeAtomically(manifestFile, JSON.stringify({ optionsKey, outputKey, inputs } satisfies Manifest));
+    removeStaleBuilds(cacheDir, name, dir);
+    return dir;
+  } catch (error) {
+    rmSync(work, { recursive: true, force: true });
+    throw error;
+  }
+}
+
+function readManifest(file: string): Manifest | undefined {
+  try {
+    const parsed = JSON.parse(readFileSync(file, 'utf8')) as Partial<Manifest>;
+    if (typeof parsed.optionsKey !== 'string' || typeof parsed.outputKey !== 'string') return undefined;
+    if (typeof parsed.inputs !== 'object' || parsed.inputs === null) return undefined;
+    return parsed as Manifest;
+  } catch {
+    return undefined; // none yet, or unreadable: build
+  }
+}
+
+function inputsUnchanged(inputs: Readonly<Record<string, InputRecord>>): boolean {
+  for (const [path, recorded] of Object.entries(inputs)) {
+    const file = absolute(path);
+    let stat: ReturnType<typeof statSync>;
+    try {
+      stat = statSync(file);
+    } catch {
+      return false;
+    }
+    if (stat.size !== recorded.size) return false;
+    if (stat.mtimeMs === recorded.mtimeMs) continue;
+    if (sha256(readFileSync(file)) !== recorded.sha256) return false;
+  }
+  return true;
+}
+
+/** Size, modification time and content hash of each input that is a file (esbuild also lists virtual modules). */
+function recordInputs(paths: readonly string[]): Record<string, InputRecord> {
+  const inputs: Record<string, InputRecord> = {};
+  // Sorted, so the output key does not depend on the order esbuild happened to list them in.
+  for (const path of [...new Set(paths)].sort()) {
+    const file = absolute(path);
+    let stat: ReturnType<typeof statSync>;
+    try {
+      stat = statSync(file);
+    } catch {
+      continue;
+    }
+    if (!stat.isFile()) continue;
+    inputs[path] = { size: stat.size, mtimeMs: stat.mtimeMs, sha256: sha256(readFileSync(file)) };
+  }
+  return inputs;
+}
+
+function moveIntoPlace(work: string, dir: string): void {
+  try {
+    renameSync(work, dir);
+  } catch (error) {
+    // Another process renamed the same build into place first: its copy is identical.
+    if (!existsSync(dir)) throw error;
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+function writeAtomically(file: string, content: string): void {
+  const temp = `${file}.${process.pid}-${randomBytes(4).toString('hex')}`;
+  writeFileSync(temp, content);
+  renameSync(temp, file);
+}
+
+/** Removes the other builds of `name` that are old enough that no running synth is still copying from them. */
+function removeStaleBuilds(cacheDir: string, name: string, current: string): void {
+  const now = Date.now();
+  for (const entry of readdirSync(cacheDir)) {
+    const path = join(cacheDir, entry);
+    if (path === current || !isBuildOf(name, entry)) continue;
+    try {
+      if (now - statSync(path).mtimeMs > STALE_BUILD_AGE_MS) rmSync(path, { recursive: true, force: true });
+    } catch {
+      // removed by another process meanwhile
+    }
+  }
+}
+
+function isBuildOf(name: string, entry: string): boolean {
+  return entry.startsWith(`${name}-`) && /^[0-9a-f]{24}$/.test(entry.slice(name.length + 1));
+}
+
+function absolute(path: string): string {
+  return isAbsolute(path) ? path : join(PROJECT_ROOT, path);
+}
+
+function sha256(data: string | Buffer): string {
+  return createHash('sha256').update(data).digest('hex');
+}

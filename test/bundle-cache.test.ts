@@ -1,0 +1,165 @@
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { BUNDLE_CACHE_ENV, type CachedBuildOptions, cachedBuild } from '../lib/bundle-cache';
+
+let work: string;
+let cacheDir: string;
+let options: CachedBuildOptions;
+
+function writeSources(greeting: string): void {
+  writeFileSync(join(work, 'src', 'greeting.ts'), `export const greeting: string = ${JSON.stringify(greeting)};\n`);
+}
+
+function built(dir: string): string {
+  return readFileSync(join(dir, 'main.js'), 'utf8');
+}
+
+function buildDirs(): string[] {
+  return readdirSync(cacheDir).filter((entry) => /^fixture-[0-9a-f]{24}$/.test(entry));
+}
+
+beforeEach(() => {
+  work = mkdtempSync(join(tmpdir(), 'bundle-cache-'));
+  cacheDir = join(work, 'cache');
+  mkdirSync(join(work, 'src'));
+  writeFileSync(
+    join(work, 'src', 'main.ts'),
+    "import { greeting } from './greeting';\nexport const message = greeting + ', world';\n",
+  );
+  writeSources('hello');
+  options = {
+    entryPoints: { main: join(work, 'src', 'main.ts') },
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    logLevel: 'silent',
+  };
+});
+
+afterEach(() => {
+  delete process.env[BUNDLE_CACHE_ENV];
+  rmSync(work, { recursive: true, force: true });
+});
+
+test('builds once and reuses the build while no input changed', () => {
+  const first = cachedBuild('fixture', options, cacheDir);
+  // A marker the build itself never writes: it survives only if the second call reuses the directory.
+  writeFileSync(join(first, 'marker'), '');
+
+  const second = cachedBuild('fixture', options, cacheDir);
+
+  expect(second).toBe(first);
+  expect(existsSync(join(second, 'marker'))).toBe(true);
+  expect(built(second)).toContain('hello');
+});
+
+test('a changed imported file is built again, into its own directory', () => {
+  const first = cachedBuild('fixture', options, cacheDir);
+  writeSources('good morning');
+
+  const second = cachedBuild('fixture', options, cacheDir);
+
+  expect(second).not.toBe(first);
+  expect(built(second)).toContain('good morning');
+  expect(built(second)).not.toContain('hello');
+});
+
+test('a file rewritten with the same content (a new modification time, as after npm ci) is still a hit', () => {
+  const first = cachedBuild('fixture', options, cacheDir);
+  writeFileSync(join(first, 'marker'), '');
+  const later = new Date(Date.now() + 60_000);
+  utimesSync(join(work, 'src', 'greeting.ts'), later, later);
+
+  expect(cachedBuild('fixture', options, cacheDir)).toBe(first);
+  expect(existsSync(join(first, 'marker'))).toBe(true);
+});
+
+test('the same size and a new content with a new modification time is built again', () => {
+  cachedBuild('fixture', options, cacheDir);
+  writeSources('jello'); // as long as "hello"
+
+  expect(built(cachedBuild('fixture', options, cacheDir))).toContain('jello');
+});
+
+test('other options are another build', () => {
+  const plain = cachedBuild('fixture', options, cacheDir);
+  const minified = cachedBuild('fixture', { ...options, minify: true }, cacheDir);
+
+  expect(minified).not.toBe(plain);
+  expect(built(minified).length).toBeLessThan(built(plain).length);
+});
+
+test('a deleted build directory or an unreadable manifest is built again', () => {
+  const first = cachedBuild('fixture', options, cacheDir);
+  rmSync(first, { recursive: true });
+  expect(built(cachedBuild('fixture', options, cacheDir))).toContain('hello');
+
+  writeFileSync(join(cacheDir, 'fixture.json'), '{ not json');
+  expect(built(cachedBuild('fixture', options, cacheDir))).toContain('hello');
+});
+
+test(`${BUNDLE_CACHE_ENV}=off builds afresh once per process and leaves the cache as it was`, () => {
+  const cached = cachedBuild('fixture', options, cacheDir);
+  const manifest = readFileSync(join(cacheDir, 'fixture.json'), 'utf8');
+  process.env[BUNDLE_CACHE_ENV] = 'off';
+
+  const fresh = cachedBuild('fixture', options, cacheDir);
+  const again = cachedBuild('fixture', options, cacheDir);
+  const minified = cachedBuild('fixture', { ...options, minify: true }, cacheDir);
+
+  expect(fresh).not.toBe(cached);
+  expect(again).toBe(fresh);
+  expect(new Set([cached, fresh, minified]).size).toBe(3);
+  expect(built(fresh)).toContain('hello');
+  expect(readFileSync(join(cacheDir, 'fixture.json'), 'utf8')).toBe(manifest);
+  expect(buildDirs()).toEqual([cached.split('/').at(-1)]);
+});
+
+test("a failing build throws esbuild's message and leaves nothing behind", () => {
+  writeFileSync(join(work, 'src', 'main.ts'), "import { nothing } from './missing';\nexport const x = nothing;\n");
+
+  expect(() => cachedBuild('fixture', options, cacheDir)).toThrow(/Could not resolve "\.\/missing"/);
+  expect(readdirSync(cacheDir)).toEqual([]);
+});
+
+test('builds of the same name older than ten minutes are removed when a new one lands; others stay', () => {
+  const old = cachedBuild('fixture', options, cacheDir);
+  const other = cachedBuild('fixture-other', options, cacheDir);
+  const longAgo = new Date(Date.now() - 11 * 60 * 1000);
+  utimesSync(old, longAgo, longAgo);
+  utimesSync(other, longAgo, longAgo);
+  writeSources('changed');
+
+  const current = cachedBuild('fixture', options, cacheDir);
+
+  expect(existsSync(old)).toBe(false);
+  expect(existsSync(current)).toBe(true);
+  expect(existsSync(other)).toBe(true);
+  expect(statSync(current).isDirectory()).toBe(true);
+});
+
+test('a recent older build is kept: another process may still be copying from it', () => {
+  const first = cachedBuild('fixture', options, cacheDir);
+  writeSources('changed');
+  cachedBuild('fixture', options, cacheDir);
+
+  expect(existsSync(first)).toBe(true);
+  expect(buildDirs()).toHaveLength(2);
+});
+
+test.each(['', 'Runbook', '../escape', 'a/b'])('refuses the name %j, saying what is allowed', (name) => {
+  expect(() => cachedBuild(name, options, cacheDir)).toThrow(
+    `cachedBuild: name: got ${JSON.stringify(name)}; allowed: lowercase letters, digits and hyphens`,
+  );
+});
