@@ -19,7 +19,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const runs = Number(process.argv[2] ?? 3);
-const context = JSON.parse(readFileSync('cdk.json', 'utf8')).context;
+const cdkJson = JSON.parse(readFileSync('cdk.json', 'utf8'));
+const context = cdkJson.context;
+const PRODUCTION_APP = 'bin/photo-platform.ts';
+const EMPTY_APP = 'scripts/bench/empty-app.ts';
+if (!String(cdkJson.app).endsWith(PRODUCTION_APP)) {
+  process.stderr.write(
+    `bench:synth: cdk.json app: got ${JSON.stringify(cdkJson.app)}; expected a command ending in ${PRODUCTION_APP}\n`,
+  );
+  process.exit(1);
+}
+// The baseline starts the way cdk.json starts the deployment (same launcher), only the app file differs.
+const emptyAppCommand = String(cdkJson.app).replace(PRODUCTION_APP, EMPTY_APP);
 const TIME = '/usr/bin/time';
 
 if (!existsSync(TIME)) {
@@ -63,10 +74,10 @@ const appEnv = { CDK_CONTEXT_JSON: JSON.stringify({ ...context, profile: 'produc
 const node = process.execPath;
 
 process.stdout.write(`median of ${runs} runs; wall time, peak resident memory\n`);
-const emptyApp = bench('app: empty one-stack app', [node, '--import', 'tsx', 'scripts/bench/empty-app.ts'], appEnv);
+const emptyApp = bench('app: empty one-stack app', [node, '--import', 'tsx', EMPTY_APP], appEnv);
 const cold = { PHOTO_PLATFORM_BUNDLE_CACHE: 'off' };
-const prodApp = bench('app: production, cached bundles', [node, '--import', 'tsx', 'bin/photo-platform.ts'], appEnv);
-const prodAppCold = bench('app: production, bundles built', [node, '--import', 'tsx', 'bin/photo-platform.ts'], {
+const prodApp = bench('app: production, cached bundles', [node, '--import', 'tsx', PRODUCTION_APP], appEnv);
+const prodAppCold = bench('app: production, bundles built', [node, '--import', 'tsx', PRODUCTION_APP], {
   ...appEnv,
   ...cold,
 });
@@ -81,7 +92,7 @@ const cdkSynth = (app?: string) => [
   '{outdir}',
   ...(app ? ['--app', app] : []),
 ];
-const emptyCli = bench('cdk synth: empty one-stack app', cdkSynth('npx tsx scripts/bench/empty-app.ts'));
+const emptyCli = bench('cdk synth: empty one-stack app', cdkSynth(emptyAppCommand));
 const prodCli = bench('cdk synth: production, cached bundles', cdkSynth());
 const prodCliCold = bench('cdk synth: production, bundles built', cdkSynth(), cold);
 

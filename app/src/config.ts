@@ -46,6 +46,8 @@ export interface AppConfig {
   /** HTTPS endpoint of the OpenSearch domain (SigV4-signed); absent means search reads PostgreSQL only. */
   readonly opensearchEndpoint?: string;
   readonly kafkaBrokers: readonly string[];
+  /** How long outbox events are kept after every configured consumer took them. */
+  readonly outboxRetentionHours: number;
   /** SSM parameter whose value `on`/`off` is the region-local write switch. */
   readonly writeSwitchParameter?: string;
   /** Whether writes are accepted before (or without) the SSM parameter. */
@@ -248,6 +250,7 @@ export function loadConfig(env: Env): AppConfig {
   }
   const writesEnabled = oneOf('WRITES_ENABLED', ['true', 'false'], 'true') === 'true';
   const logLevel = oneOf<LogLevel>('LOG_LEVEL', LOG_LEVELS, 'info');
+  const outboxRetentionHours = integer('OUTBOX_RETENTION_HOURS', 168, 1, 8760);
 
   const awsRegion = read('AWS_REGION');
   const needsAws = [
@@ -283,6 +286,7 @@ export function loadConfig(env: Env): AppConfig {
     awsRegion,
     opensearchEndpoint,
     kafkaBrokers,
+    outboxRetentionHours,
     writeSwitchParameter,
     writesEnabled,
     logLevel,

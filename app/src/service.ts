@@ -16,7 +16,8 @@ import { KafkaPublisher } from './kafka';
 import { LocalMediaStorage, type MediaStorage, S3MediaStorage } from './media';
 import { Metrics } from './metrics';
 import type { EventPublisher } from './outbox';
-import { OutboxRelay } from './outbox';
+import { KAFKA_STREAM, OutboxRelay } from './outbox';
+import { OutboxRetention } from './outbox-retention';
 import { RateLimits } from './rate-limits';
 import { connectRedis, type RedisClient } from './redis';
 import { OpenSearchIndex } from './search';
@@ -41,6 +42,8 @@ export interface ServiceTuning {
   /** Publisher of outbox events. @default - Kafka when KAFKA_BROKERS is set; otherwise no relay runs */
   readonly eventPublisher?: EventPublisher;
   readonly outboxPollMs: number;
+  /** Time between sweeps of the outbox retention. */
+  readonly outboxRetentionIntervalMs: number;
   /** Logger to use. @default - JSON logs to stdout at the configured level */
   readonly logger?: Logger;
   /** Extra TLS settings for a `rediss://` REDIS_URL. @default - Node's CA store (trusts ElastiCache) */
@@ -63,6 +66,7 @@ export const DEFAULT_TUNING: ServiceTuning = {
   diskPath: '/',
   localMediaDir: join(tmpdir(), 'photo-platform-media'),
   outboxPollMs: 1_000,
+  outboxRetentionIntervalMs: 600_000,
   opensearchBreaker: { timeoutMs: 5_000, errorThresholdPercentage: 50, volumeThreshold: 5, resetTimeoutMs: 10_000 },
   searchTimeoutMs: 1_000,
 };
@@ -212,15 +216,25 @@ export async function createService(config: AppConfig, tuningOverrides: Partial<
       : []),
   ];
   for (const relay of relays) relay.start();
+  const retention = new OutboxRetention({
+    db,
+    logger,
+    streams: [...(publisher ? [KAFKA_STREAM] : []), ...(search ? [SEARCH_STREAM] : [])],
+    retentionHours: config.outboxRetentionHours,
+    intervalMs: tuning.outboxRetentionIntervalMs,
+    active,
+  });
+  retention.start();
 
   let closing: Promise<void> | undefined;
   const close = () => {
     closing ??= (async () => {
       writeSwitch.stop();
       await app.close();
-      await Promise.all(
-        relays.map((relay) => relay.stop().catch((err) => logger.warn({ err }, 'outbox relay stop failed'))),
-      );
+      await Promise.all([
+        ...relays.map((relay) => relay.stop().catch((err) => logger.warn({ err }, 'outbox relay stop failed'))),
+        retention.stop(),
+      ]);
       await search?.close().catch((err) => logger.warn({ err }, 'opensearch client close failed'));
       cacheBreaker?.shutdown();
       redis?.disconnect();

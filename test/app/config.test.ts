@@ -94,6 +94,7 @@ describe('loadConfig', () => {
       WRITE_SWITCH_PARAMETER: '/photo-platform/us-east-1/writes',
       WRITES_ENABLED: 'false',
       LOG_LEVEL: 'warn',
+      OUTBOX_RETENTION_HOURS: '72',
     });
 
     expect(config).toMatchObject({
@@ -107,6 +108,7 @@ describe('loadConfig', () => {
       writeSwitchParameter: '/photo-platform/us-east-1/writes',
       writesEnabled: false,
       logLevel: 'warn',
+      outboxRetentionHours: 72,
     });
   });
 
@@ -121,6 +123,8 @@ describe('loadConfig', () => {
     ['REDIS_CLUSTER', { REDIS_CLUSTER: 'true' }, 'true'],
     ['REDIS_URL', { REDIS_URL: 'redis://cache:6379/2', REDIS_CLUSTER: 'true' }, 'redis://cache:6379/2'],
     ['LOG_LEVEL', { LOG_LEVEL: 'verbose' }, 'verbose'],
+    ['OUTBOX_RETENTION_HOURS', { OUTBOX_RETENTION_HOURS: '0' }, '0'],
+    ['OUTBOX_RETENTION_HOURS', { OUTBOX_RETENTION_HOURS: '1.5' }, '1.5'],
     ['WRITES_ENABLED', { WRITES_ENABLED: 'yes' }, 'yes'],
     ['KAFKA_BROKERS', { KAFKA_BROKERS: 'broker-without-port' }, 'broker-without-port'],
     ['OPENSEARCH_ENDPOINT', { OPENSEARCH_ENDPOINT: 'http://plain', AWS_REGION: 'us-east-1' }, 'http://plain'],

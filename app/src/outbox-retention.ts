@@ -1,0 +1,92 @@
+import type { FastifyBaseLogger } from 'fastify';
+import type { Database } from './db/database';
+import type { OutboxStream } from './outbox';
+
+/** Properties of {@link OutboxRetention}. */
+export interface OutboxRetentionProps {
+  readonly db: Database;
+  readonly logger: FastifyBaseLogger;
+  /**
+   * The streams this deployment relays (Kafka, the search index). An event is removed only once every one of
+   * them that takes its topic has stamped it; with no stream at all, nothing will ever take an event and an old
+   * one is removed as soon as it is old enough.
+   */
+  readonly streams: readonly OutboxStream[];
+  /** How long an event is kept after it was written, even when every stream has taken it. */
+  readonly retentionHours: number;
+  /** Time between sweeps. @default 600000 (10 minutes) */
+  readonly intervalMs?: number;
+  /** Rows per DELETE statement; a sweep repeats until a statement removes fewer. @default 1000 */
+  readonly batchSize?: number;
+  /** Whether to sweep now: the standby region's database is a read-only replica until promotion. @default - always */
+  readonly active?: () => boolean;
+}
+
+/**
+ * Keeps the outbox table from growing without bound: removes, oldest first and in small batches, the events
+ * older than the retention that every configured stream has taken. An event some stream has not taken stays,
+ * however old (a consumer that is down loses nothing); the relay's own backlog shows in its logs.
+ *
+ * Every instance sweeps; concurrent sweeps skip each other's rows (`SKIP LOCKED`) and the relays' locked ones.
+ * The scan walks the primary key from the lowest id, which is also the oldest, so a sweep reads little more than
+ * what it deletes.
+ */
+export class OutboxRetention {
+  private timer?: NodeJS.Timeout;
+  private running?: Promise<unknown>;
+  private readonly intervalMs: number;
+  private readonly batchSize: number;
+  private readonly deleteSql: string;
+
+  constructor(private readonly props: OutboxRetentionProps) {
+    const { retentionHours } = props;
+    if (!Number.isInteger(retentionHours) || retentionHours < 1) {
+      throw new Error(`OutboxRetention: retentionHours: got ${retentionHours}; allowed: an integer of at least 1`);
+    }
+    this.intervalMs = props.intervalMs ?? 600_000;
+    this.batchSize = props.batchSize ?? 1_000;
+    const taken = props.streams.map((stream) => {
+      if (!stream.topics) return `${stream.doneColumn} IS NOT NULL`;
+      // Topics are dotted lowercase names (OutboxRelay refuses others), so they can be literals.
+      const topics = stream.topics.map((t) => `'${t}'`).join(', ');
+      return `(${stream.doneColumn} IS NOT NULL OR topic NOT IN (${topics}))`;
+    });
+    this.deleteSql = `DELETE FROM outbox WHERE id IN (
+        SELECT id FROM outbox
+         WHERE created_at < now() - make_interval(hours => $1)${taken.map((t) => ` AND ${t}`).join('')}
+         ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED)`;
+  }
+
+  /** One sweep; returns how many events it removed. */
+  async pruneOnce(): Promise<number> {
+    let removed = 0;
+    for (;;) {
+      const n = await this.props.db.transaction(
+        async (tx) => (await tx.query(this.deleteSql, [this.props.retentionHours, this.batchSize])).rowCount ?? 0,
+      );
+      removed += n;
+      if (n < this.batchSize) return removed;
+    }
+  }
+
+  start(): void {
+    const { logger } = this.props;
+    this.timer = setInterval(() => {
+      if (this.running || this.props.active?.() === false) return;
+      this.running = this.pruneOnce()
+        .then((removed) => {
+          if (removed > 0) logger.info({ removed }, 'outbox retention removed old events');
+        })
+        .catch((err) => logger.warn({ err }, 'outbox retention sweep failed; retrying next sweep'))
+        .finally(() => {
+          this.running = undefined;
+        });
+    }, this.intervalMs);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    await this.running;
+  }
+}
