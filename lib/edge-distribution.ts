@@ -1,4 +1,4 @@
-import { Annotations, Arn, ArnFormat, Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import { Annotations, Arn, ArnFormat, Duration, RemovalPolicy, type SecretValue, Stack, Token } from 'aws-cdk-lib';
 import type * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
@@ -7,6 +7,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import type { EdgeConfig } from './config/edge';
+import { isSecretsManagerReference } from './origin-verify';
 
 /** Paths CloudFront sends to the API origin; everything else is media. */
 export const API_PATH_PATTERNS = ['/api/*', '/health'] as const;
@@ -47,6 +48,13 @@ export interface EdgeDistributionProps {
   /** The API origin: the Route 53 failover name both regions' ALB certificates cover. */
   readonly apiOriginDomainName: string;
 
+  /**
+   * The secret header CloudFront adds to every request to the API origin, which the ALBs require
+   * (`originVerification` in `lib/origin-verify.ts`). The value must be a Secrets Manager dynamic
+   * reference.
+   */
+  readonly apiOriginHeader: { readonly name: string; readonly value: SecretValue };
+
   /** Names of the CloudWatch Logs delivery source and destination of the access logs. */
   readonly accessLogDeliveryNames: { readonly source: string; readonly destination: string };
 }
@@ -57,7 +65,8 @@ export interface EdgeDistributionProps {
  * - media (the default behaviour): an origin group of the media bucket and its replica, both
  *   through Origin Access Control, GET and HEAD only, cached long (keys are immutable);
  * - `/api/*` and `/health`: the API origin over HTTPS only (TLS 1.2), not cached, with the
- *   `Authorization` header and the query string forwarded;
+ *   `Authorization` header and the query string forwarded, and the origin-verify header added (it
+ *   replaces a viewer's header of the same name);
  * - HTTP/2 and HTTP/3, TLS 1.2_2021 or newer for viewers, security response headers, the WAF web
  *   ACL, and access logs delivered by CloudWatch Logs (standard logging v2) to an S3 bucket.
  *
@@ -153,6 +162,9 @@ export class EdgeDistribution extends Construct {
       // Below the ALB's idle timeout (60 s), so CloudFront never reuses a connection the ALB closed.
       keepaliveTimeout: Duration.seconds(30),
       readTimeout: Duration.seconds(30),
+      // customHeaders takes strings, so the SecretValue is unwrapped: into its dynamic reference,
+      // which CloudFormation resolves at deploy time; the template never holds the value.
+      customHeaders: { [props.apiOriginHeader.name]: props.apiOriginHeader.value.unsafeUnwrap() },
     });
     const apiBehavior: cloudfront.BehaviorOptions = {
       origin: api,
@@ -280,6 +292,12 @@ function validateProps(scope: Construct, props: EdgeDistributionProps): void {
     throw new Error(
       `EdgeDistribution: certificate is in ${certificateRegion}; allowed: a certificate in us-east-1, the only ` +
         'region CloudFront reads certificates from',
+    );
+  }
+  if (!isSecretsManagerReference(scope, props.apiOriginHeader.value)) {
+    throw new Error(
+      'EdgeDistribution: apiOriginHeader.value is a plain value; allowed: a Secrets Manager dynamic reference ' +
+        '(SecretValue.secretsManager), so that the secret stays out of the template',
     );
   }
   if (props.mediaBucket.bucketName === props.mediaReplicaBucket.bucketName) {

@@ -16,6 +16,7 @@ import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
 import type { CpuScalingPolicyConfig, FleetConfig } from './config/fleet';
 import { SERVICE_PATHS, SERVICE_PORT, serviceUserData } from './fleet-user-data';
+import { isSecretsManagerReference, type OriginVerification } from './origin-verify';
 
 /**
  * Environment variables of the service that other tiers provide (data-store endpoints, secret ARNs,
@@ -44,6 +45,17 @@ export const LOAD_BALANCER_SSL_POLICY = elbv2.SslPolicy.TLS13_RES;
 
 /** Path of the service's health endpoint, checked by the ALB. */
 export const HEALTH_CHECK_PATH = '/health';
+
+/**
+ * Body of the HTTPS listener's answer (403) to a request without the origin-verify header: it names
+ * neither the header nor its value, only that the origin serves CloudFront.
+ */
+export const ORIGIN_REFUSAL_BODY = JSON.stringify({
+  error: { code: 'FORBIDDEN', message: 'this origin answers only requests that come through the public name' },
+});
+
+/** Priorities of the HTTPS listener's rules: `GET|HEAD /health` first, then the verified requests. */
+export const LISTENER_RULE_PRIORITIES = { health: 10, verified: 20 } as const;
 
 /** Properties of {@link Fleet}. */
 export interface FleetProps {
@@ -106,12 +118,23 @@ export interface FleetProps {
 
   /** CloudWatch namespace of the instances' memory and disk metrics and the service's scraped ones, such as `photo-prod/fleet`. */
   readonly metricsNamespace: string;
+
+  /**
+   * The origin-verify header the HTTPS listener requires before it forwards (`originVerification`
+   * in `lib/origin-verify.ts`): one or two accepted values, each a Secrets Manager dynamic reference.
+   */
+  readonly originVerification: OriginVerification;
 }
 
 /**
  * The app fleet of one region: an internet-facing ALB (HTTPS with TLS 1.3, HTTP redirected, access
  * logs), an Auto Scaling group of Graviton instances in the private subnets that serve HTTPS
  * themselves, and the seed's CPU scaling policy.
+ *
+ * The HTTPS listener forwards a request to the service only when it carries the origin-verify header
+ * with an accepted value (CloudFront adds it), or when it is `GET` or `HEAD` of exactly `/health`:
+ * Route 53's health checkers and the failover runbook's verify step call that on the regional
+ * origin names and cannot send the header. Everything else gets a fixed 403 from the ALB itself.
  *
  * Scaling uses two SimpleScaling policies, each with its own cooldown, triggered by two CloudWatch
  * alarms on the group's average CPU. (Step scaling has no cooldown in CloudFormation, and target
@@ -154,6 +177,7 @@ export class Fleet extends Construct {
     const { config } = props;
     const stack = Stack.of(this);
     validateServiceEnvironment(props.serviceEnvironment ?? {});
+    validateOriginVerification(this, props.originVerification);
 
     this.certificate = new acm.Certificate(this, 'Certificate', {
       domainName: props.certificateDomainName,
@@ -265,7 +289,18 @@ export class Fleet extends Construct {
       group.desiredCapacity = String(config.desiredCapacityAtCreation);
     }
 
+    // ListenerCondition takes strings, so each SecretValue is unwrapped; what it unwraps to is the
+    // `{{resolve:secretsmanager:...}}` dynamic reference, which CloudFormation resolves at deploy
+    // time. The value itself never appears in the template.
+    const verify = props.originVerification;
     this.targetGroup = this.httpsListener.addTargets('Service', {
+      priority: LISTENER_RULE_PRIORITIES.verified,
+      conditions: [
+        elbv2.ListenerCondition.httpHeader(
+          verify.headerName,
+          verify.acceptedValues.map((value) => value.unsafeUnwrap()),
+        ),
+      ],
       port: SERVICE_PORT,
       protocol: elbv2.ApplicationProtocol.HTTPS,
       targets: [this.autoScalingGroup],
@@ -282,16 +317,35 @@ export class Fleet extends Construct {
       },
     });
 
+    // The health endpoint without the header: exactly `/health` (path patterns ignore the query
+    // string), GET or HEAD only, so it opens no other route of the service.
+    this.httpsListener.addAction('Health', {
+      priority: LISTENER_RULE_PRIORITIES.health,
+      conditions: [
+        elbv2.ListenerCondition.pathPatterns([HEALTH_CHECK_PATH]),
+        elbv2.ListenerCondition.httpRequestMethods(['GET', 'HEAD']),
+      ],
+      action: elbv2.ListenerAction.forward([this.targetGroup]),
+    });
+    this.httpsListener.addAction('Default', {
+      action: verify.enforced
+        ? elbv2.ListenerAction.fixedResponse(403, { contentType: 'application/json', messageBody: ORIGIN_REFUSAL_BODY })
+        : elbv2.ListenerAction.forward([this.targetGroup]),
+    });
+
     [this.scaleOutPolicy, this.scaleOutAlarm] = this.addCpuPolicy('ScaleOut', config.scaleOut, 1);
     [this.scaleInPolicy, this.scaleInAlarm] = this.addCpuPolicy('ScaleIn', config.scaleIn, -1);
 
     // Known gap in the linter, not in the template: cfn-lint 1.51 (the newest on the CI image) has
     // schemas older than two CloudFormation features used here, the AutoScalingInstanceRefresh update
-    // policy and Tags on ELBv2 listeners. Each resource ignores only that one check; drop these when
-    // cfn-lint knows the features.
+    // policy and Tags on ELBv2 listeners and listener rules. Each resource ignores only that one
+    // check; drop these when cfn-lint knows the features.
     ignoreCfnLintCheck(this.autoScalingGroup.node.defaultChild as CfnResource, 'E3016');
     for (const listener of this.loadBalancer.listeners) {
       ignoreCfnLintCheck(listener.node.defaultChild as CfnResource, 'E3002');
+      for (const rule of listener.node.children.filter((c) => c instanceof elbv2.ApplicationListenerRule)) {
+        ignoreCfnLintCheck(rule.node.defaultChild as CfnResource, 'E3002');
+      }
     }
   }
 
@@ -468,4 +522,22 @@ function renderEnvironment(environment: Readonly<Record<string, string | undefin
     .filter((entry): entry is [string, string] => entry[1] !== undefined)
     .map(([key, value]) => `${key}=${value}`)
     .join('\n');
+}
+
+/** One or two accepted values (current and previous), each a dynamic reference, never the value itself. */
+function validateOriginVerification(scope: Construct, verification: OriginVerification): void {
+  const values = verification.acceptedValues;
+  if (values.length < 1 || values.length > 2) {
+    throw new Error(
+      `Fleet: originVerification.acceptedValues has ${values.length} values; allowed: 1 or 2 (current and previous)`,
+    );
+  }
+  for (const [i, value] of values.entries()) {
+    if (!isSecretsManagerReference(scope, value)) {
+      throw new Error(
+        `Fleet: originVerification.acceptedValues[${i}] is a plain value; allowed: a Secrets Manager dynamic ` +
+          'reference (SecretValue.secretsManager), so that the secret stays out of the template',
+      );
+    }
+  }
 }

@@ -67,8 +67,9 @@ export const NAG_ACKNOWLEDGEMENTS: readonly NagAcknowledgement[] = [
       'The internet-facing ALB is the origin of CloudFront and the target of Route 53 health checkers, both of which ' +
       'connect from large, changing public address ranges; port 80 only redirects to HTTPS. The CloudFront ' +
       'origin-facing prefix list alone weighs 55 rules of the 60 a security group holds, and the health-checker ' +
-      'ranges have no prefix list that synth can name offline, so the edge tier (issue 6) left ingress open; ' +
-      'closing it needs an origin secret header checked by the listener, a fleet change still to be made.',
+      'ranges have no prefix list that synth can name offline, so the network stays open and the HTTPS listener ' +
+      'closes the gap instead: it forwards only requests carrying the origin secret header CloudFront adds, and ' +
+      'GET or HEAD of /health for the health checkers; everything else gets a fixed 403 (lib/fleet.ts).',
   },
   {
     stacks: ['Primary', 'Standby'],
@@ -101,6 +102,17 @@ export const NAG_ACKNOWLEDGEMENTS: readonly NagAcknowledgement[] = [
     reason:
       'Rotating the JWT signing key invalidates every issued token at once unless the service verifies with the old ' +
       'and the new key during an overlap; until the service supports two keys, rotation is a planned manual change.',
+  },
+  {
+    stacks: ['Primary'],
+    path: 'OriginVerify/Secret/Resource',
+    id: 'AwsSolutions-SMG4',
+    reason:
+      'The origin secret is a static shared value that CloudFormation copies into CloudFront and both ALBs at deploy ' +
+      'time; a rotation function changing it behind CloudFormation would make them disagree (whichever resource ' +
+      'CloudFormation next updates resolves the new value, the others keep the old one). It is rotated by a ' +
+      'reviewed procedure of two deploys in which the ALBs accept the new and the previous ' +
+      'version at once (README, "Rotating the origin secret"; lib/config/edge.ts originVerify.versionIds).',
   },
   {
     stacks: ['Primary'],

@@ -157,6 +157,15 @@ export class PlatformNames {
   }
 
   /**
+   * Secrets Manager name of the origin secret: the value CloudFront sends in the origin-verify
+   * header and each region's ALB requires. The primary region owns it and replicates it under this
+   * same name to the standby region; every stack resolves it by this name in its own region.
+   */
+  originVerifySecretName(): string {
+    return `${this.config.stackNamePrefix}/edge/origin-verify`;
+  }
+
+  /**
    * RDS instance identifier of `role`'s database: the primary's, and in the standby region its
    * cross-region read replica's (which becomes the primary after a failover).
    */

@@ -1,4 +1,4 @@
-import { App, Stack } from 'aws-cdk-lib';
+import { App, SecretValue, Stack } from 'aws-cdk-lib';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -180,7 +180,7 @@ describe.each(PROFILES)('the edge of the %s profile', (profile) => {
       expect(config.edge.mediaCache.defaultTtlSeconds).toBeGreaterThanOrEqual(86_400);
     });
 
-    test('the API origin is the failover name, HTTPS only with TLS 1.2', () => {
+    test('the API origin is the failover name, HTTPS only with TLS 1.2, with the origin-verify header', () => {
       const api = distribution().Origins.find((o: { Id: string }) => o.Id === 'Api');
 
       expect(api).toEqual({
@@ -192,6 +192,13 @@ describe.each(PROFILES)('the edge of the %s profile', (profile) => {
           OriginKeepaliveTimeout: 30,
           OriginReadTimeout: 30,
         },
+        // test/origin-verify.test.ts holds the header's contract with the ALBs.
+        OriginCustomHeaders: [
+          {
+            HeaderName: 'X-Origin-Verify',
+            HeaderValue: `{{resolve:secretsmanager:${names.originVerifySecretName()}:SecretString:::}}`,
+          },
+        ],
       });
     });
 
@@ -468,6 +475,7 @@ describe('every CloudFront certificate is in us-east-1', () => {
           mediaBucket: { bucketName: 'media-a', region: 'us-east-1' },
           mediaReplicaBucket: { bucketName: 'media-b', region: 'us-west-2' },
           apiOriginDomainName: 'origin.photos.example.com',
+          apiOriginHeader: { name: 'X-Origin-Verify', value: SecretValue.secretsManager('origin-verify') },
           accessLogDeliveryNames: { source: 'a', destination: 'b' },
         }),
     ).toThrow(

@@ -9,6 +9,7 @@ import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
+import { edgeProfile } from '../lib/config/edge';
 import { fleetProfile, validateFleet } from '../lib/config/fleet';
 import { Fleet, HEALTH_CHECK_PATH, LOAD_BALANCER_SSL_POLICY, TIER_ENVIRONMENT_KEYS } from '../lib/fleet';
 import {
@@ -20,6 +21,7 @@ import {
   SERVICE_PATHS,
   SERVICE_PORT,
 } from '../lib/fleet-user-data';
+import { originVerification } from '../lib/origin-verify';
 import { ServiceBundle } from '../lib/service-bundle';
 import type { RegionalStack } from '../lib/stacks/regional-stack';
 import { configProblemsFor, platformFor } from './helpers/platform';
@@ -197,12 +199,13 @@ describe.each(cases)('fleet of the %s %s region', (profile, role) => {
 
   test('HTTPS listener with a TLS 1.3 policy and the region certificate; port 80 only redirects', () => {
     expect(LOAD_BALANCER_SSL_POLICY).toMatch(/^ELBSecurityPolicy-TLS13-/);
+    // The listener's actions (a 403 by default) are test/origin-verify.test.ts's.
     template.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', {
       Port: 443,
       Protocol: 'HTTPS',
       SslPolicy: 'ELBSecurityPolicy-TLS13-1-2-Res-2021-06',
       Certificates: [{ CertificateArn: stack.resolve(stack.fleet.certificate.certificateArn) }],
-      DefaultActions: [Match.objectLike({ Type: 'forward' })],
+      DefaultActions: [Match.objectLike({ Type: 'fixed-response' })],
     });
     template.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', {
       Port: 80,
@@ -614,6 +617,7 @@ describe('Fleet props', () => {
       writeSwitchParameter: ssm.StringParameter.fromStringParameterName(stack, 'Switch', '/x/switch'),
       logsKey: new kms.Key(stack, 'Key'),
       metricsNamespace: 'x/fleet',
+      originVerification: originVerification(edgeProfile('development').originVerify, 'x/origin-verify'),
     });
   }
 

@@ -29,6 +29,7 @@ const FLEET_FINDINGS = [
   'Primary/Fleet/InstanceRole/DefaultPolicy/Resource AwsSolutions-IAM5[Resource::*]',
   'Primary/Fleet/InstanceRole/Resource AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonSSMManagedInstanceCore]',
   'Primary/Fleet/LoadBalancer/SecurityGroup/Resource AwsSolutions-EC23',
+  'Primary/OriginVerify/Secret/Resource AwsSolutions-SMG4',
   'Primary/ServiceSettings/JwtSigningKey/Resource AwsSolutions-SMG4',
   'Standby/Fleet/AccessLogs/Resource AwsSolutions-S1',
   'Standby/Fleet/InstanceRole/DefaultPolicy/Resource AwsSolutions-IAM5[Resource::*]',

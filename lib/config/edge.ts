@@ -16,6 +16,8 @@ export interface EdgeConfig {
   readonly waf: WafConfig;
 
   readonly originFailover: OriginFailoverConfig;
+
+  readonly originVerify: OriginVerifyConfig;
 }
 
 /** TTL bounds of the media cache policy, in seconds; an origin `Cache-Control` header chooses within them. */
@@ -66,6 +68,44 @@ export interface OriginFailoverConfig {
   readonly recordTtlSeconds: number;
 }
 
+/**
+ * The secret header CloudFront adds to every request to the API origin, which each region's ALB
+ * requires (`lib/origin-verify.ts`), so that nothing reaches the service around CloudFront and its
+ * WAF. The value is a generated Secrets Manager secret (`PlatformNames.originVerifySecretName`).
+ */
+export interface OriginVerifyConfig {
+  /** Name of the header, such as `X-Origin-Verify`. */
+  readonly headerName: string;
+
+  /**
+   * Versions of the secret, by version id: CloudFront sends the first, the ALBs accept each.
+   *
+   * Empty (the profiles' value): CloudFront and the ALBs resolve the version labelled AWSCURRENT
+   * when their stack deploys. A rotation sets `[new, previous]`, deploys every stack (the ALBs
+   * accept both before CloudFront sends the new one), then `[new]` and deploys the regional stacks
+   * again (README, "Rotating the origin secret"). A version id in the template is also what makes
+   * CloudFormation resolve the reference again: it does not notice a new secret value by itself.
+   */
+  readonly versionIds: readonly string[];
+
+  /**
+   * Whether the ALBs refuse every request without the header (their listener's default action
+   * answers 403). `false` only for the one deploy that brings the header into a running deployment:
+   * the regional stacks deploy before the edge, so the ALBs would otherwise require the header
+   * before CloudFront sends it. With `false` the rules exist and the default action still forwards.
+   */
+  readonly enforced: boolean;
+}
+
+/** The header CloudFront sends to the API origin and the ALBs check. */
+export const ORIGIN_VERIFY_HEADER = 'X-Origin-Verify';
+
+/** Secrets Manager version ids: what `put-secret-value --client-request-token` accepts. */
+const SECRET_VERSION_ID = /^[A-Za-z0-9-]{32,64}$/;
+
+/** A header CloudFront may add as an origin custom header (it refuses `X-Amz-*`, `X-Edge-*` and standard headers). */
+const CUSTOM_HEADER_NAME = /^X-(?!Amz-|Edge-)[A-Za-z0-9-]{1,60}$/i;
+
 /** The seed's upper bound of the DNS TTL during failover: 5 minutes. */
 export const MAX_FAILOVER_TTL_SECONDS = 300;
 
@@ -90,6 +130,7 @@ export function edgeProfile(profile: ProfileName): EdgeConfig {
       },
       // Detection in 3 x 10 s, then resolvers follow within 60 s: under 2 minutes of the 15-minute RTO.
       originFailover: { healthCheckIntervalSeconds: 10, healthCheckFailureThreshold: 3, recordTtlSeconds: 60 },
+      originVerify: { headerName: ORIGIN_VERIFY_HEADER, versionIds: [], enforced: true },
     };
   }
   return {
@@ -103,6 +144,7 @@ export function edgeProfile(profile: ProfileName): EdgeConfig {
       blockedRequestsAlarmPerFiveMinutes: 500,
     },
     originFailover: { healthCheckIntervalSeconds: 30, healthCheckFailureThreshold: 3, recordTtlSeconds: 60 },
+    originVerify: { headerName: ORIGIN_VERIFY_HEADER, versionIds: [], enforced: true },
   };
 }
 
@@ -175,6 +217,26 @@ export function validateEdge(edge: EdgeConfig): ConfigProblem[] {
     failover.recordTtlSeconds,
     `an integer from 1 to ${MAX_FAILOVER_TTL_SECONDS} seconds (the seed's 5-minute TTL is the upper bound)`,
   );
+
+  const verify = edge.originVerify;
+  check(
+    typeof verify.headerName === 'string' && CUSTOM_HEADER_NAME.test(verify.headerName),
+    'originVerify.headerName',
+    verify.headerName,
+    'a header name starting with X- (letters, digits and hyphens, at most 62 characters), not X-Amz-* or X-Edge-*',
+  );
+  const ids = verify.versionIds;
+  check(
+    Array.isArray(ids) &&
+      ids.length <= 2 &&
+      ids.every((id) => typeof id === 'string' && SECRET_VERSION_ID.test(id)) &&
+      new Set(ids).size === ids.length,
+    'originVerify.versionIds',
+    ids,
+    'an array of at most 2 distinct Secrets Manager version ids (32 to 64 letters, digits and hyphens): ' +
+      '[] for the current version, [new, previous] during a rotation, [new] after it',
+  );
+  check(typeof verify.enforced === 'boolean', 'originVerify.enforced', verify.enforced, 'true or false');
   return problems;
 }
 

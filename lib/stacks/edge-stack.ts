@@ -8,6 +8,7 @@ import { EdgeDistribution } from '../edge-distribution';
 import { EdgeMonitoring } from '../edge-monitoring';
 import { LogsKey } from '../logs-key';
 import { PlatformNames } from '../names';
+import { originVerification } from '../origin-verify';
 import { WebAcl } from '../web-acl';
 
 /** Properties of {@link EdgeStack}. */
@@ -65,6 +66,11 @@ export class EdgeStack extends Stack {
       mediaBucket: { bucketName: names.mediaBucketName('primary'), region: config.regions.primary.region },
       mediaReplicaBucket: { bucketName: names.mediaBucketName('standby'), region: config.regions.standby.region },
       apiOriginDomainName: names.originDomainName(),
+      // The primary stack's secret, by name in us-east-1; the primary deploys before this stack.
+      apiOriginHeader: {
+        name: config.edge.originVerify.headerName,
+        value: originVerification(config.edge.originVerify, names.originVerifySecretName()).sentValue,
+      },
       accessLogDeliveryNames: names.distributionAccessLogNames(),
     });
 

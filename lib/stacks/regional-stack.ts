@@ -1,6 +1,6 @@
 import { Lazy, RemovalPolicy, Stack, type StackProps, Tags } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
-import type * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as route53 from 'aws-cdk-lib/aws-route53';
@@ -17,6 +17,7 @@ import { RegionalMonitoring } from '../monitoring';
 import { PlatformNames } from '../names';
 import { Network } from '../network';
 import { endpointHealthCheck, OriginFailoverRecords } from '../origin-failover';
+import { OriginVerifySecret, originVerification } from '../origin-verify';
 import { FailoverRunbook, failoverRunbookPropsFromConfig } from '../runbook';
 import { Search } from '../search';
 import { ServiceBundle } from '../service-bundle';
@@ -60,6 +61,12 @@ export class RegionalStack extends Stack {
 
   /** The ALB and Auto Scaling group of the service. */
   readonly fleet: Fleet;
+
+  /**
+   * The origin secret that CloudFront sends and both ALBs require (the primary only; the standby
+   * resolves its replica by name).
+   */
+  readonly originVerifySecret?: OriginVerifySecret;
 
   /** The fleet's internet-facing ALB: the origin the edge's Route 53 failover records point at. */
   readonly loadBalancer: elbv2.ApplicationLoadBalancer;
@@ -222,6 +229,14 @@ export class RegionalStack extends Stack {
       writeSwitchParameterName: names.writeSwitchParameterName(),
     });
     this.serviceBundle = new ServiceBundle(this, 'ServiceBundle');
+    // The primary owns the origin secret and replicates it to the standby region (see
+    // OriginVerifySecret for why this stack); both ALBs resolve it by name in their own region.
+    if (role === 'primary') {
+      this.originVerifySecret = new OriginVerifySecret(this, 'OriginVerify', {
+        secretName: names.originVerifySecretName(),
+        replicaRegion: config.regions.standby.region,
+      });
+    }
     this.fleet = new Fleet(this, 'Fleet', {
       config: config[role].fleet,
       vpc: this.network.vpc,
@@ -258,7 +273,16 @@ export class RegionalStack extends Stack {
       writeSwitchParameter: this.serviceSettings.writeSwitch,
       logsKey: this.logsKey.key,
       metricsNamespace: names.fleetMetricsNamespace(),
+      originVerification: originVerification(config.edge.originVerify, names.originVerifySecretName()),
     });
+    // A reference by name carries no dependency: the listener's rules resolve the secret, so in the
+    // stack that creates it they must come after it.
+    const originSecret = this.originVerifySecret?.secret;
+    if (originSecret) {
+      for (const rule of this.fleet.httpsListener.node.children) {
+        if (rule instanceof elbv2.ApplicationListenerRule) rule.node.addDependency(originSecret);
+      }
+    }
     this.loadBalancer = this.fleet.loadBalancer;
     fleetRoleArn = this.fleet.instanceRole.roleArn;
     this.search.grantReadWrite(this.fleet.instanceRole);
