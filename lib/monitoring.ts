@@ -182,9 +182,12 @@ export class RegionalMonitoring extends Construct {
     const brokers = { 'Cluster Name': [streaming.cluster.clusterName as string] };
 
     return {
-      // The ALB's 5xx (its own and its targets') over its requests. ALB publishes no zero counts, so
-      // missing counts are zeros; the ALB's own 5xx on requests it could not route to a target are
-      // not in RequestCount, so the ratio takes the larger of the two as its base and stays within 0..1.
+      // The ALB's 5xx (its own and its targets') over the requests it routed to the service: the target
+      // group's RequestCount, not the load balancer's, which also counts the fixed 403s the listener
+      // gives requests without the origin header (a flood of those would dilute the share). ALB publishes
+      // no zero counts, so missing counts are zeros; the ALB's own 503s on requests it found no healthy
+      // target for are not in RequestCount, so the ratio takes the larger of the two as its base and
+      // stays within 0..1.
       highErrorRate: {
         metric: new cloudwatch.MathExpression({
           expression: 'IF(errors > 0, errors / MAX([requests, errors]), 0)',
@@ -206,7 +209,10 @@ export class RegionalMonitoring extends Construct {
             requests: new cloudwatch.MathExpression({
               expression: 'FILL(requestCount, 0)',
               usingMetrics: {
-                requestCount: lb.requestCount({ statistic: cloudwatch.Stats.SUM, period: period('highErrorRate') }),
+                requestCount: fleet.targetGroup.metrics.requestCount({
+                  statistic: cloudwatch.Stats.SUM,
+                  period: period('highErrorRate'),
+                }),
               },
               period: period('highErrorRate'),
             }),

@@ -158,7 +158,7 @@ describe.each(cases)('%s %s: the design document alerts', (profile, role) => {
     { Name: 'LoadBalancer', Value: { 'Fn::GetAtt': [id(stack.fleet.loadBalancer), 'LoadBalancerFullName'] } },
   ];
 
-  test('HighErrorRate: (target 5xx + ALB 5xx) / requests of the ALB above 5 % for 5 one-minute periods', () => {
+  test('HighErrorRate: (target 5xx + ALB 5xx) / requests routed to the service above 5 % for 5 one-minute periods', () => {
     const { props } = alarm('high-error-rate');
     const byId = Object.fromEntries(queries(props).map((q) => [q.Id, q]));
 
@@ -175,7 +175,6 @@ describe.each(cases)('%s %s: the design document alerts', (profile, role) => {
     for (const [queryId, metricName] of [
       ['target5xx', 'HTTPCode_Target_5XX_Count'],
       ['elb5xx', 'HTTPCode_ELB_5XX_Count'],
-      ['requestCount', 'RequestCount'],
     ]) {
       expect(byId[queryId].MetricStat).toEqual({
         Metric: { Namespace: 'AWS/ApplicationELB', MetricName: metricName, Dimensions: lbDimension },
@@ -183,6 +182,18 @@ describe.each(cases)('%s %s: the design document alerts', (profile, role) => {
         Stat: 'Sum',
       });
     }
+    // The base is the target group's count, not the load balancer's: the listener's fixed 403s to requests
+    // without the origin header never reach the service and must not dilute the share.
+    const targetGroupDimensions = (alarm('database-down').props.Dimensions as unknown[]) ?? [];
+    expect(targetGroupDimensions).toContainEqual({
+      Name: 'TargetGroup',
+      Value: { 'Fn::GetAtt': [id(stack.fleet.targetGroup), 'TargetGroupFullName'] },
+    });
+    expect(byId.requestCount.MetricStat).toEqual({
+      Metric: { Namespace: 'AWS/ApplicationELB', MetricName: 'RequestCount', Dimensions: targetGroupDimensions },
+      Period: 60,
+      Stat: 'Sum',
+    });
   });
 
   test('DatabaseDown: no target passes /health for 1 minute, missing data breaching', () => {
