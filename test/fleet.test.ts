@@ -3,15 +3,8 @@ import { readFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
-import * as ec2 from 'aws-cdk-lib/aws-ec2';
-import * as kms from 'aws-cdk-lib/aws-kms';
-import * as route53 from 'aws-cdk-lib/aws-route53';
-import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
-import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
-import * as ssm from 'aws-cdk-lib/aws-ssm';
-import { edgeProfile } from '../lib/config/edge';
 import { fleetProfile, validateFleet } from '../lib/config/fleet';
-import { Fleet, HEALTH_CHECK_PATH, LOAD_BALANCER_SSL_POLICY, TIER_ENVIRONMENT_KEYS } from '../lib/fleet';
+import { HEALTH_CHECK_PATH, LOAD_BALANCER_SSL_POLICY, TIER_ENVIRONMENT_KEYS } from '../lib/fleet';
 import {
   cloudWatchAgentConfig,
   NODE_BINARY,
@@ -21,10 +14,10 @@ import {
   SERVICE_PATHS,
   SERVICE_PORT,
 } from '../lib/fleet-user-data';
-import { originVerification } from '../lib/origin-verify';
 import { ServiceBundle } from '../lib/service-bundle';
 import type { RegionalStack } from '../lib/stacks/regional-stack';
 import { configProblemsFor, platformFor } from './helpers/platform';
+import { probeFleet } from './helpers/probe-fleet';
 
 process.env.CDK_VALIDATION = 'false';
 
@@ -602,24 +595,8 @@ describe('service bundle asset', () => {
 });
 
 describe('Fleet props', () => {
-  function fleetWith(serviceEnvironment: Record<string, string>) {
-    const stack = new Stack(new App(), 'Probe', { env: { account: '123456789012', region: 'us-east-1' } });
-    const vpc = new ec2.Vpc(stack, 'Vpc');
-    return new Fleet(stack, 'Fleet', {
-      config: fleetProfile('development', 'primary'),
-      vpc,
-      securityGroup: new ec2.SecurityGroup(stack, 'Sg', { vpc }),
-      hostedZone: route53.HostedZone.fromHostedZoneAttributes(stack, 'Zone', { hostedZoneId: 'Z1', zoneName: 'x.io' }),
-      certificateDomainName: 'us-east-1.origin.x.io',
-      serviceBundle: new s3assets.Asset(stack, 'Bundle', { path: __filename }),
-      serviceEnvironment: serviceEnvironment as never,
-      jwtSecret: secretsmanager.Secret.fromSecretNameV2(stack, 'Jwt', 'jwt'),
-      writeSwitchParameter: ssm.StringParameter.fromStringParameterName(stack, 'Switch', '/x/switch'),
-      logsKey: new kms.Key(stack, 'Key'),
-      metricsNamespace: 'x/fleet',
-      originVerification: originVerification(edgeProfile('development').originVerify, 'x/origin-verify'),
-    });
-  }
+  const fleetWith = (serviceEnvironment: Record<string, string>) =>
+    probeFleet({ serviceEnvironment: serviceEnvironment as never });
 
   test('accepts every key the tiers provide and writes it into the environment', () => {
     const environment = Object.fromEntries(TIER_ENVIRONMENT_KEYS.map((key) => [key, `${key.toLowerCase()}-value`]));

@@ -1,16 +1,10 @@
 import { App, SecretValue, Stack } from 'aws-cdk-lib';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
-import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as kms from 'aws-cdk-lib/aws-kms';
-import * as route53 from 'aws-cdk-lib/aws-route53';
-import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
-import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
-import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { edgeProfile, ORIGIN_VERIFY_HEADER } from '../lib/config/edge';
-import { fleetProfile } from '../lib/config/fleet';
 import { EdgeDistribution } from '../lib/edge-distribution';
-import { Fleet, HEALTH_CHECK_PATH, LISTENER_RULE_PRIORITIES, ORIGIN_REFUSAL_BODY } from '../lib/fleet';
+import { HEALTH_CHECK_PATH, LISTENER_RULE_PRIORITIES, ORIGIN_REFUSAL_BODY } from '../lib/fleet';
 import { PlatformNames } from '../lib/names';
 import { ORIGIN_SECRET_LENGTH, originVerification } from '../lib/origin-verify';
 import { failoverRunbookPropsFromConfig } from '../lib/runbook';
@@ -23,6 +17,7 @@ import {
   platformFor,
   type SynthesizedPlatform,
 } from './helpers/platform';
+import { probeFleet } from './helpers/probe-fleet';
 
 process.env.CDK_VALIDATION = 'false';
 
@@ -327,23 +322,10 @@ describe('bad origin-verify settings fail synth with the key, the value and what
 });
 
 describe('the constructs refuse the secret in plain text', () => {
-  function fleetAccepting(acceptedValues: SecretValue[]) {
-    const stack = new Stack(new App(), 'Probe', { env: { account: '123456789012', region: 'us-east-1' } });
-    const vpc = new ec2.Vpc(stack, 'Vpc');
-    return new Fleet(stack, 'Fleet', {
-      config: fleetProfile('development', 'primary'),
-      vpc,
-      securityGroup: new ec2.SecurityGroup(stack, 'Sg', { vpc }),
-      hostedZone: route53.HostedZone.fromHostedZoneAttributes(stack, 'Zone', { hostedZoneId: 'Z1', zoneName: 'x.io' }),
-      certificateDomainName: 'us-east-1.origin.x.io',
-      serviceBundle: new s3assets.Asset(stack, 'Bundle', { path: __filename }),
-      jwtSecret: secretsmanager.Secret.fromSecretNameV2(stack, 'Jwt', 'jwt'),
-      writeSwitchParameter: ssm.StringParameter.fromStringParameterName(stack, 'Switch', '/x/switch'),
-      logsKey: new kms.Key(stack, 'Key'),
-      metricsNamespace: 'x/fleet',
+  const fleetAccepting = (acceptedValues: SecretValue[]) =>
+    probeFleet({
       originVerification: { ...originVerification(edgeProfile('development').originVerify, 'x'), acceptedValues },
     });
-  }
 
   test('the fleet refuses a plain value', () => {
     expect(() => fleetAccepting([SecretValue.unsafePlainText('hunter2')])).toThrow(
