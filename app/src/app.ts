@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import helmet from '@fastify/helmet';
 import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Ajv, { type AnySchema } from 'ajv';
@@ -15,6 +14,7 @@ import { registerOpsRoutes } from './routes/ops';
 import { registerPostRoutes } from './routes/posts';
 import { registerUserRoutes } from './routes/users';
 import { NO_NUL_PATTERN } from './schemas';
+import { securityHeaders } from './security-headers';
 
 export interface AppOptions {
   readonly logger: Logger;
@@ -49,7 +49,6 @@ export async function buildApp(ctx: ServiceContext, options: AppOptions): Promis
     (httpPart === 'body' ? bodyAjv : textAjv).compile(schema as AnySchema),
   );
 
-  await app.register(helmet, { global: true });
   await app.register(swagger, {
     openapi: {
       info: { title: 'photo-platform API', version: '1.0.0', description: 'The photo-sharing API service' },
@@ -62,7 +61,10 @@ export async function buildApp(ctx: ServiceContext, options: AppOptions): Promis
   app.setErrorHandler((err: FastifyError, request, reply) => sendError(toAppError(err, request), reply));
   app.setNotFoundHandler((_request, reply) => sendError(new AppError('NOT_FOUND'), reply));
 
-  app.addHook('onRequest', async (request, reply) => {
+  // helmet's headers on every answer (refusals and unknown routes too), then the request id and the write switch.
+  const security = securityHeaders();
+  app.addHook('onRequest', (request, reply, done) => {
+    reply.headers(security);
     reply.header('x-request-id', request.id);
     const route = request.routeOptions.url ?? '';
     if (
@@ -71,8 +73,10 @@ export async function buildApp(ctx: ServiceContext, options: AppOptions): Promis
       !READ_ONLY_POSTS.has(route) &&
       !ctx.writeSwitch.writesEnabled
     ) {
-      throw new AppError('WRITES_DISABLED', undefined, undefined, { 'retry-after': '30' });
+      done(new AppError('WRITES_DISABLED', undefined, undefined, { 'retry-after': '30' }));
+      return;
     }
+    done();
   });
 
   // Every API request: authenticate when a token is sent, then count it against the caller's overall limit.

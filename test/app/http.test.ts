@@ -310,6 +310,44 @@ describe('errors', () => {
   });
 });
 
+describe('security headers', () => {
+  // helmet's defaults, as browsers read them; every answer carries them, refusals and unknown routes too.
+  const expected = {
+    'content-security-policy':
+      "default-src 'self';base-uri 'self';font-src 'self' https: data:;form-action 'self';frame-ancestors 'self';" +
+      "img-src 'self' data:;object-src 'none';script-src 'self';script-src-attr 'none';" +
+      "style-src 'self' https: 'unsafe-inline';upgrade-insecure-requests",
+    'cross-origin-opener-policy': 'same-origin',
+    'cross-origin-resource-policy': 'same-origin',
+    'origin-agent-cluster': '?1',
+    'referrer-policy': 'no-referrer',
+    'strict-transport-security': 'max-age=31536000; includeSubDomains',
+    'x-content-type-options': 'nosniff',
+    'x-dns-prefetch-control': 'off',
+    'x-download-options': 'noopen',
+    'x-frame-options': 'SAMEORIGIN',
+    'x-permitted-cross-domain-policies': 'none',
+    'x-xss-protection': '0',
+  };
+
+  test.each([
+    ['a served request', '/openapi.json', 'none', 200],
+    ['a dependency failure', '/api/v1/search?q=abc', 'none', 503],
+    ['a refused token', '/api/v1/feed', 'Bearer not.a.token', 401],
+    ['an unknown route', '/api/v1/nothing', 'none', 404],
+  ])('%s carries them', async (_case, url, header, status) => {
+    const res = await app.inject({
+      method: 'GET',
+      url,
+      headers: header === 'none' ? {} : { authorization: header },
+    });
+
+    expect(res.statusCode).toBe(status);
+    expect(res.headers).toMatchObject(expected);
+    expect(res.headers['x-powered-by']).toBeUndefined();
+  });
+});
+
 describe('write switch', () => {
   afterEach(async () => {
     switchValue = 'on';
