@@ -79,7 +79,8 @@ export async function buildApp(ctx: ServiceContext, options: AppOptions): Promis
     done();
   });
 
-  // Every API request: authenticate when a token is sent, then count it against the caller's overall limit.
+  // Every API request: authenticate when a token is sent, then count it against the caller's overall limit (with the
+  // route's read-ahead, if it has one, in the same Redis write).
   app.addHook('preHandler', async (request, reply) => {
     if (!request.url.startsWith('/api/')) return;
     const header = request.headers.authorization;
@@ -88,11 +89,12 @@ export async function buildApp(ctx: ServiceContext, options: AppOptions): Promis
       if (!match) throw new AppError('UNAUTHENTICATED', 'the Authorization header must be "Bearer <token>"');
       request.principal = await ctx.tokens.verify(match[1]);
     }
-    const state = await ctx.limits.consume(
-      'api',
-      request.principal ? `user:${request.principal.userId}` : `ip:${request.ip}`,
-    );
-    setRateLimitHeaders(reply, state);
+    const principal = request.principal;
+    const counted = ctx.limits.consume('api', principal ? `user:${principal.userId}` : `ip:${request.ip}`);
+    const ahead = principal ? request.routeOptions.config?.readAhead?.(request, principal) : undefined;
+    // The count is awaited first: a refused request ends here with its 429 and the read-ahead is never looked at.
+    setRateLimitHeaders(reply, await counted);
+    if (ahead) request.readAhead = await ahead;
   });
 
   app.addHook('onResponse', async (request, reply) => {

@@ -13,9 +13,26 @@ interface FeedRow {
   created_at: Date;
 }
 
+/** What the cache answered for one feed page: the page, nothing (a miss), or the error that stopped the read. */
+export type CachedFeedRead = { readonly body: string | undefined } | { readonly error: unknown };
+
+/** Reads one feed page from the cache only; never rejects (a failed read is returned, for the database to step in). */
+export function readCachedFeedPage(
+  ctx: ServiceContext,
+  userId: string,
+  cursor: string | undefined,
+  limit: number,
+): Promise<CachedFeedRead> {
+  return ctx.cache.get(userId, pageKey(cursor, limit)).then(
+    (body) => ({ body }),
+    (error: unknown) => ({ error }),
+  );
+}
+
 /**
  * A feed page as serialized JSON, read with the seed's degradation order: the cache first, then the
  * database (and the page is cached again), then the last good copy when the database is unavailable too.
+ * `cached` is the cache's answer when the caller already started the read (see `readAhead` in context.ts).
  */
 export async function readFeed(
   ctx: ServiceContext,
@@ -23,16 +40,15 @@ export async function readFeed(
   userId: string,
   cursor: string | undefined,
   limit: number,
+  cached: Promise<CachedFeedRead> | CachedFeedRead = readCachedFeedPage(ctx, userId, cursor, limit),
 ): Promise<{ body: string; source: FeedSource }> {
-  const page = `${cursor ?? 'first'}:${limit}`;
-  try {
-    const cached = await ctx.cache.get(userId, page);
-    if (cached !== undefined) {
-      ctx.metrics.feedCache.inc({ result: 'hit' });
-      return { body: cached, source: 'cache' };
-    }
-  } catch (err) {
-    log.debug({ err }, 'feed cache unavailable, reading the database');
+  const page = pageKey(cursor, limit);
+  const fromCache = await cached;
+  if ('error' in fromCache) {
+    log.debug({ err: fromCache.error }, 'feed cache unavailable, reading the database');
+  } else if (fromCache.body !== undefined) {
+    ctx.metrics.feedCache.inc({ result: 'hit' });
+    return { body: fromCache.body, source: 'cache' };
   }
 
   let rows: FeedRow[];
@@ -77,6 +93,11 @@ export async function readFeed(
   ctx.stale.set(userId, page, body);
   ctx.cache.set(userId, page, body).catch((err) => log.debug({ err }, 'feed cache write failed'));
   return { body, source: 'database' };
+}
+
+/** The cache field of one page of a user's feed. */
+function pageKey(cursor: string | undefined, limit: number): string {
+  return `${cursor ?? 'first'}:${limit}`;
 }
 
 /** Drops the cached feeds of `userIds`; a failure only logs, the cache entries expire on their own. */

@@ -1,4 +1,5 @@
 import type { InjectOptions } from 'fastify';
+import type { Redis } from 'ioredis';
 import type { Service } from '../../app/src/service';
 import { TestPostgres, TestRedis } from './helpers/servers';
 import { signUp, startService, uploadMedia } from './helpers/service';
@@ -32,6 +33,13 @@ async function createPost(authorization: string, caption: string) {
   });
   if (res.statusCode !== 201) throw new Error(`post: ${res.statusCode} ${res.body}`);
   return res.json() as { id: string };
+}
+
+/** The feed cache counters (hit, miss, stale) as the metrics registry holds them now. */
+async function feedCacheCounts(): Promise<Record<'hit' | 'miss' | 'stale', number>> {
+  const { values } = await service.context.metrics.feedCache.get();
+  const count = (result: string) => values.find((v) => v.labels.result === result)?.value ?? 0;
+  return { hit: count('hit'), miss: count('miss'), stale: count('stale') };
 }
 
 describe('accounts', () => {
@@ -150,6 +158,54 @@ describe('posts, feed, likes, comments, follows', () => {
     expect(cached.headers['x-feed-source']).toBe('cache');
     expect(afterPost.headers['x-feed-source']).toBe('database');
     expect(afterPost.json().items[0].id).toBe(post.id);
+  });
+
+  test('a feed read sends its rate-limit count and its cache read to Redis in one write', async () => {
+    const read = () => inject({ method: 'GET', url: '/api/v1/feed', headers: { authorization: bob.authorization } });
+    await read();
+    const write = jest.spyOn((service.context.redis as Redis).stream, 'write');
+    const cached = await read();
+    const writes = write.mock.calls.map(([chunk]) => String(chunk));
+    write.mockRestore();
+
+    expect(cached.headers['x-feed-source']).toBe('cache');
+    expect(writes.filter((w) => /evalsha/i.test(w) && /hget/i.test(w))).toHaveLength(1);
+  });
+
+  test('the feed counts a hit for a page the read-ahead found and a miss for one it did not', async () => {
+    const read = () => inject({ method: 'GET', url: '/api/v1/feed', headers: { authorization: bob.authorization } });
+    await service.context.cache.invalidate([bob.id]);
+    const before = await feedCacheCounts();
+    const miss = await read();
+    const hit = await read();
+    const after = await feedCacheCounts();
+
+    expect([miss.headers['x-feed-source'], hit.headers['x-feed-source']]).toEqual(['database', 'cache']);
+    expect(after.miss - before.miss).toBe(1);
+    expect(after.hit - before.hit).toBe(1);
+    expect(hit.body).toBe(miss.body);
+  });
+
+  test('a feed read over the API limit gets 429 and no page, although its cache read was started', async () => {
+    const limitKey = `rl:api:user:${bob.id}`;
+    await inject({ method: 'GET', url: '/api/v1/feed', headers: { authorization: bob.authorization } });
+    await service.context.redis?.set(limitKey, '5000', 'EX', 3600);
+    const cacheRead = jest.spyOn(service.context.cache, 'get');
+    const before = await feedCacheCounts();
+    const refused = await inject({ method: 'GET', url: '/api/v1/feed', headers: { authorization: bob.authorization } });
+    const after = await feedCacheCounts();
+    const reads = cacheRead.mock.calls.length;
+    cacheRead.mockRestore();
+    await service.context.redis?.del(limitKey);
+
+    expect(refused.statusCode).toBe(429);
+    expect(refused.json()).toEqual({
+      error: { code: 'RATE_LIMITED', message: expect.stringMatching(/^too many api requests; retry in \d+ s$/) },
+    });
+    expect(refused.headers['ratelimit-remaining']).toBe('0');
+    expect(refused.headers['x-feed-source']).toBeUndefined();
+    expect(reads).toBe(1);
+    expect(after).toEqual(before);
   });
 
   test('unfollowing empties the feed at once', async () => {

@@ -5,7 +5,7 @@ import sanitizeHtml from 'sanitize-html';
 import { Type } from 'typebox';
 import type { ServiceContext } from '../context';
 import { AppError } from '../errors';
-import { invalidateFeeds, readFeed } from '../feed';
+import { type CachedFeedRead, invalidateFeeds, readCachedFeedPage, readFeed } from '../feed';
 import { caller, setRateLimitHeaders } from '../http';
 import { LocalMediaStorage, MEDIA_TYPES, type MediaType, mediaKeyPattern } from '../media';
 import {
@@ -203,10 +203,19 @@ export function registerPostRoutes(app: FastifyInstance, ctx: ServiceContext): v
         ),
         response: { 200: FeedPage, 401: ErrorResponse, 503: ErrorResponse },
       },
+      config: {
+        // The cache read leaves with the API rate-limit count: one Redis round trip for a cached page.
+        readAhead: (request, me) => {
+          const { cursor, limit } = request.query as { cursor?: string; limit: number };
+          return readCachedFeedPage(ctx, me.userId, cursor, limit);
+        },
+      },
     },
     async (request, reply) => {
       const me = caller(request);
-      const { body, source } = await readFeed(ctx, request.log, me.userId, request.query.cursor, request.query.limit);
+      const { cursor, limit } = request.query;
+      const ahead = request.readAhead as CachedFeedRead | undefined;
+      const { body, source } = await readFeed(ctx, request.log, me.userId, cursor, limit, ahead);
       reply.header('x-feed-source', source);
       if (source === 'stale') reply.header('warning', '110 - "Response is Stale"');
       // The page is already JSON (it is what the cache holds): sent as is, not serialized again.
