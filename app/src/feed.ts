@@ -1,4 +1,5 @@
 import type { FastifyBaseLogger } from 'fastify';
+import type { FeedPageBody } from './cache';
 import type { ServiceContext } from './context';
 import { DependencyUnavailableError } from './errors';
 
@@ -14,7 +15,7 @@ interface FeedRow {
 }
 
 /** What the cache answered for one feed page: the page, nothing (a miss), or the error that stopped the read. */
-export type CachedFeedRead = { readonly body: string | undefined } | { readonly error: unknown };
+export type CachedFeedRead = { readonly body: FeedPageBody | undefined } | { readonly error: unknown };
 
 /** Reads one feed page from the cache only; never rejects (a failed read is returned, for the database to step in). */
 export function readCachedFeedPage(
@@ -41,7 +42,7 @@ export async function readFeed(
   cursor: string | undefined,
   limit: number,
   cached: Promise<CachedFeedRead> | CachedFeedRead = readCachedFeedPage(ctx, userId, cursor, limit),
-): Promise<{ body: string; source: FeedSource }> {
+): Promise<{ body: FeedPageBody; source: FeedSource }> {
   const page = pageKey(cursor, limit);
   const fromCache = await cached;
   if ('error' in fromCache) {

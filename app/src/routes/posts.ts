@@ -218,7 +218,7 @@ export function registerPostRoutes(app: FastifyInstance, ctx: ServiceContext): v
       const { body, source } = await readFeed(ctx, request.log, me.userId, cursor, limit, ahead);
       reply.header('x-feed-source', source);
       if (source === 'stale') reply.header('warning', '110 - "Response is Stale"');
-      // The page is already JSON (it is what the cache holds): sent as is, not serialized again.
+      // The page is already JSON (text, or the bytes the cache holds): sent as is, not serialized again.
       return reply
         .type('application/json; charset=utf-8')
         .serializer((payload) => payload as string)
