@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import { BundleError } from '../lib/bundle-cache';
 import { ConfigError } from '../lib/config/errors';
 import { loadConfig } from '../lib/config/load';
 import type { PlatformConfig } from '../lib/config/types';
@@ -14,7 +15,7 @@ try {
   config = loadConfig((key) => app.node.tryGetContext(key));
   createPlatform(app, config);
 } catch (error) {
-  if (!(error instanceof ConfigError)) throw error;
+  if (!(error instanceof ConfigError || error instanceof BundleError)) throw error;
   process.stderr.write(`${error.message}\n`);
   process.exit(1);
 }

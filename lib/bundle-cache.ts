@@ -10,10 +10,15 @@ export const PROJECT_ROOT = join(__dirname, '..');
 export const DEFAULT_BUNDLE_CACHE_DIR = join(PROJECT_ROOT, 'node_modules', '.cache', 'photo-platform-bundles');
 
 /**
- * Set to `off` to build each bundle afresh once per process, in a directory of its own, without reading or
+ * `on` (the default) or `off`. Set to `off` to build each bundle afresh once per process, in a directory of its own, without reading or
  * writing the cache: what a first synth on a fresh clone does.
  */
 export const BUNDLE_CACHE_ENV = 'PHOTO_PLATFORM_BUNDLE_CACHE';
+
+/** A bundle that could not be built, or a bad bundle setting: synth stops with its message alone. */
+export class BundleError extends Error {
+  override readonly name = 'BundleError';
+}
 
 /** What a build may set; the cache owns where the output goes and asks for the metafile itself. */
 export type CachedBuildOptions = Omit<BuildOptions, 'outdir' | 'outfile' | 'metafile' | 'write' | 'absWorkingDir'>;
@@ -62,7 +67,7 @@ export function cachedBuild(name: string, options: CachedBuildOptions, cacheDir 
     throw new Error(`cachedBuild: name: got ${JSON.stringify(name)}; allowed: lowercase letters, digits and hyphens`);
   }
   mkdirSync(cacheDir, { recursive: true });
-  const fresh = process.env[BUNDLE_CACHE_ENV] === 'off';
+  const fresh = cacheTurnedOff();
   const optionsKey = sha256(JSON.stringify({ esbuildVersion, options }));
   const manifestFile = join(cacheDir, `${name}.json`);
 
@@ -81,7 +86,7 @@ export function cachedBuild(name: string, options: CachedBuildOptions, cacheDir 
   const work = join(cacheDir, `.build-${name}-${process.pid}-${randomBytes(4).toString('hex')}`);
   try {
     const result = buildSync({ ...options, absWorkingDir: PROJECT_ROOT, outdir: work, metafile: true, write: true });
-    if (result.errors.length > 0) throw new Error(result.errors.map((e) => e.text).join('; '));
+    if (result.errors.length > 0) throw new BundleError(result.errors.map((e) => e.text).join('; '));
     if (fresh) {
       // Staged by CDK (copied into cdk.out) while the construct is built, so it is not needed after the process.
       process.once('exit', () => rmSync(work, { recursive: true, force: true }));
@@ -102,6 +107,14 @@ export function cachedBuild(name: string, options: CachedBuildOptions, cacheDir 
     rmSync(work, { recursive: true, force: true });
     throw error;
   }
+}
+
+/** Reads `PHOTO_PLATFORM_BUNDLE_CACHE`: unset or `on` uses the cache, `off` builds afresh; anything else is refused. */
+function cacheTurnedOff(): boolean {
+  const value = process.env[BUNDLE_CACHE_ENV];
+  if (value === undefined || value === '' || value === 'on') return false;
+  if (value === 'off') return true;
+  throw new BundleError(`${BUNDLE_CACHE_ENV}: got ${JSON.stringify(value)}; allowed: "on" (the default) or "off"`);
 }
 
 function readManifest(file: string): Manifest | undefined {

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { type CachedBuildOptions, cachedBuild, PROJECT_ROOT } from './bundle-cache';
+import { BundleError, type CachedBuildOptions, cachedBuild, PROJECT_ROOT } from './bundle-cache';
 import { RUNBOOK_STEPS } from './runbook-steps';
 
 /** The runbook's handlers, one file per step. */
@@ -35,6 +35,8 @@ export function runbookBundleDir(): string {
     return cachedBuild('runbook', RUNBOOK_BUNDLE_OPTIONS);
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
-    throw new Error(`FailoverRunbook: bundling the steps from ${LAMBDA_DIR} failed: ${reason}`, { cause: error });
+    throw new BundleError(`FailoverRunbook: bundling the steps from ${LAMBDA_DIR} failed: ${reason}`, {
+      cause: error,
+    });
   }
 }

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import { Construct } from 'constructs';
 import { SERVICE_BUNDLE_FILE, SERVICE_BUNDLE_OPTIONS } from '../app/bundle';
-import { cachedBuild, PROJECT_ROOT } from './bundle-cache';
+import { BundleError, cachedBuild, PROJECT_ROOT } from './bundle-cache';
 
 /** The directory holding the service's sources and its bundler. */
 export const SERVICE_SOURCE_DIR = join(PROJECT_ROOT, 'app');
@@ -36,7 +36,7 @@ export class ServiceBundle extends Construct {
       dir = build();
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
-      throw new Error(`ServiceBundle: bundling the service from ${SERVICE_SOURCE_DIR} failed: ${reason}`, {
+      throw new BundleError(`ServiceBundle: bundling the service from ${SERVICE_SOURCE_DIR} failed: ${reason}`, {
         cause: error,
       });
     }

@@ -126,6 +126,21 @@ test(`${BUNDLE_CACHE_ENV}=off builds afresh once per process and leaves the cach
   expect(buildDirs()).toEqual([cached.split('/').at(-1)]);
 });
 
+test.each(['false', 'OFF', '0', 'no'])(`${BUNDLE_CACHE_ENV}=%s is refused, naming what is allowed`, (value) => {
+  process.env[BUNDLE_CACHE_ENV] = value;
+
+  expect(() => cachedBuild('fixture', options, cacheDir)).toThrow(
+    `${BUNDLE_CACHE_ENV}: got ${JSON.stringify(value)}; allowed: "on" (the default) or "off"`,
+  );
+});
+
+test(`${BUNDLE_CACHE_ENV}=on is the cache`, () => {
+  const first = cachedBuild('fixture', options, cacheDir);
+  process.env[BUNDLE_CACHE_ENV] = 'on';
+
+  expect(cachedBuild('fixture', options, cacheDir)).toBe(first);
+});
+
 test("a failing build throws esbuild's message and leaves nothing behind", () => {
   writeFileSync(join(work, 'src', 'main.ts'), "import { nothing } from './missing';\nexport const x = nothing;\n");
 

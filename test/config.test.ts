@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError } from '../lib/config/errors';
@@ -244,5 +244,24 @@ describe('invalid configuration fails synth naming the key, the value and what i
     expect(result.status).toBe(1);
     expect(result.stderr).toContain('profile: got "huge"; allowed: one of production, development');
     expect(result.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  test('a bad bundle cache setting stops the CDK app the same way', () => {
+    const outdir = mkdtempSync(join(tmpdir(), 'bad-bundle-setting-'));
+    const result = spawnSync(process.execPath, ['--import', 'tsx', 'bin/photo-platform.ts'], {
+      cwd: join(__dirname, '..'),
+      encoding: 'utf8',
+      env: {
+        ...process.env,
+        CDK_OUTDIR: outdir,
+        CDK_CONTEXT_JSON: JSON.stringify(CDK_JSON_CONTEXT),
+        PHOTO_PLATFORM_BUNDLE_CACHE: 'false',
+      },
+    });
+
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain('PHOTO_PLATFORM_BUNDLE_CACHE: got "false"; allowed: "on" (the default) or "off"');
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+    expect(readdirSync(outdir).filter((f) => f.endsWith('.template.json'))).toEqual([]);
   });
 });
