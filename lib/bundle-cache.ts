@@ -1,5 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import {
+  accessSync,
+  constants,
   existsSync,
   mkdirSync,
   mkdtempSync,
@@ -102,7 +104,7 @@ export function cachedBuild(name: string, options: CachedBuildOptions, cacheDir 
     ) {
       return dir;
     }
-    mkdirSync(cacheDir, { recursive: true });
+    ensureWritable(cacheDir);
   }
 
   // With the cache off, the build goes outside the cache directory, which may be read-only.
@@ -141,6 +143,20 @@ function cacheTurnedOff(): boolean {
   if (value === undefined || value === '' || value === 'on') return false;
   if (value === 'off') return true;
   throw new BundleError(`${BUNDLE_CACHE_ENV}: got ${JSON.stringify(value)}; allowed: "on" (the default) or "off"`);
+}
+
+/** Creates `cacheDir` if needed and checks that builds can be written there. */
+function ensureWritable(cacheDir: string): void {
+  try {
+    mkdirSync(cacheDir, { recursive: true });
+    accessSync(cacheDir, constants.W_OK);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? String(error);
+    throw new BundleError(
+      `bundle cache: cannot write ${cacheDir} (${code}); make it writable, or set ${BUNDLE_CACHE_ENV}=off to build outside it`,
+      { cause: error },
+    );
+  }
 }
 
 /** The manifest in `file`, or undefined when there is none or it is not one this version wrote whole: build. */

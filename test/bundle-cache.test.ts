@@ -234,3 +234,13 @@ test(`${BUNDLE_CACHE_ENV}=off neither creates nor writes the cache directory (it
   expect(built(fresh)).toContain('hello');
   expect(existsSync(cacheDir)).toBe(false);
 });
+
+test('a cache directory that cannot be written is refused, naming it and the way around it', () => {
+  const blocker = join(work, 'not-a-directory');
+  writeFileSync(blocker, '');
+  const unwritable = join(blocker, 'cache');
+
+  expect(() => cachedBuild('fixture', options, unwritable)).toThrow(
+    `bundle cache: cannot write ${unwritable} (ENOTDIR); make it writable, or set ${BUNDLE_CACHE_ENV}=off to build outside it`,
+  );
+});
