@@ -39,12 +39,10 @@ export class OutboxRetention {
   private readonly deleteSql: string;
 
   constructor(private readonly props: OutboxRetentionProps) {
-    const { retentionHours } = props;
-    if (!Number.isInteger(retentionHours) || retentionHours < 1) {
-      throw new Error(`OutboxRetention: retentionHours: got ${retentionHours}; allowed: an integer of at least 1`);
-    }
-    this.intervalMs = props.intervalMs ?? 600_000;
-    this.batchSize = props.batchSize ?? 1_000;
+    // A batch size below 1 would repeat its empty DELETE without end; an interval below 1 ms would not pause.
+    positiveInteger('retentionHours', props.retentionHours);
+    this.intervalMs = positiveInteger('intervalMs', props.intervalMs ?? 600_000);
+    this.batchSize = positiveInteger('batchSize', props.batchSize ?? 1_000);
     const taken = props.streams.map((stream) => {
       if (!stream.topics) return `${stream.doneColumn} IS NOT NULL`;
       // Topics are dotted lowercase names (OutboxRelay refuses others), so they can be literals.
@@ -89,4 +87,11 @@ export class OutboxRetention {
     clearInterval(this.timer);
     await this.running;
   }
+}
+
+function positiveInteger(prop: string, value: number): number {
+  if (!Number.isInteger(value) || value < 1) {
+    throw new Error(`OutboxRetention: ${prop}: got ${value}; allowed: an integer of at least 1`);
+  }
+  return value;
 }

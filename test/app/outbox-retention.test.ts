@@ -88,4 +88,18 @@ describe('outbox retention on PostgreSQL', () => {
       ).toThrow(`OutboxRetention: retentionHours: got ${retentionHours}; allowed: an integer of at least 1`);
     }
   });
+
+  test.each([
+    ['batchSize', 0],
+    ['batchSize', -5],
+    ['batchSize', 2.5],
+    ['intervalMs', 0],
+    ['intervalMs', Number.NaN],
+  ])('refuses %s %p, which would sweep without end or without pause', (prop, value) => {
+    const props = { db: service.context.db, logger: service.app.log, streams: [], retentionHours: 1, [prop]: value };
+
+    expect(() => new OutboxRetention(props)).toThrow(
+      `OutboxRetention: ${prop}: got ${value}; allowed: an integer of at least 1`,
+    );
+  });
 });
