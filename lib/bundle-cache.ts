@@ -10,6 +10,7 @@ import {
   renameSync,
   rmSync,
   statSync,
+  utimesSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -55,7 +56,10 @@ interface Manifest {
 /** With the cache off: the builds this process made, by cache directory, name and options. */
 const freshBuilds = new Map<string, string>();
 
-/** Builds older than this, other than the current one, are removed when a new build of the same name lands. */
+/**
+ * Builds last built or reused longer ago than this, other than the current one, are removed when a new build of the
+ * same name lands.
+ */
 const STALE_BUILD_AGE_MS = 10 * 60 * 1000;
 
 /**
@@ -102,6 +106,7 @@ export function cachedBuild(name: string, options: CachedBuildOptions, cacheDir 
       outputsPresent(dir, manifest.outputs) &&
       inputsUnchanged(manifest.inputs)
     ) {
+      markUsed(dir);
       return dir;
     }
     ensureWritable(cacheDir);
@@ -143,6 +148,16 @@ function cacheTurnedOff(): boolean {
   if (value === undefined || value === '' || value === 'on') return false;
   if (value === 'off') return true;
   throw new BundleError(`${BUNDLE_CACHE_ENV}: got ${JSON.stringify(value)}; allowed: "on" (the default) or "off"`);
+}
+
+/** Sets the modification time of a reused build to now, so that `removeStaleBuilds` sees it as in use. */
+function markUsed(dir: string): void {
+  const now = new Date();
+  try {
+    utimesSync(dir, now, now);
+  } catch {
+    // A read-only cache: a hit still needs no write, and no process can remove the build there either.
+  }
 }
 
 /** Creates `cacheDir` if needed and checks that builds can be written there. */
@@ -272,7 +287,7 @@ function writeAtomically(file: string, content: string): void {
   renameSync(temp, file);
 }
 
-/** Removes the other builds of `name` that are old enough that no running synth is still copying from them. */
+/** Removes the other builds of `name` that no synth built or reused recently enough to be copying from them still. */
 function removeStaleBuilds(cacheDir: string, name: string, current: string): void {
   const now = Date.now();
   for (const entry of readdirSync(cacheDir)) {

@@ -244,3 +244,15 @@ test('a cache directory that cannot be written is refused, naming it and the way
     `bundle cache: cannot write ${unwritable} (ENOTDIR); make it writable, or set ${BUNDLE_CACHE_ENV}=off to build outside it`,
   );
 });
+
+test('a build reused recently is kept when a new one lands, however long ago it was built', () => {
+  const old = cachedBuild('fixture', options, cacheDir);
+  const longAgo = new Date(Date.now() - 11 * 60 * 1000);
+  utimesSync(old, longAgo, longAgo);
+  expect(cachedBuild('fixture', options, cacheDir)).toBe(old); // another synth is copying from it now
+  writeSources('changed');
+
+  cachedBuild('fixture', options, cacheDir);
+
+  expect(built(old)).toContain('hello');
+});
