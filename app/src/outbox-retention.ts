@@ -2,6 +2,9 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Database } from './db/database';
 import type { OutboxStream } from './outbox';
 
+/** A topic name as OutboxRelay accepts it: dotted lowercase words. */
+const TOPIC = /^[a-z]+(\.[a-z]+)*$/;
+
 /** Properties of {@link OutboxRetention}. */
 export interface OutboxRetentionProps {
   readonly db: Database;
@@ -43,9 +46,15 @@ export class OutboxRetention {
     positiveInteger('retentionHours', props.retentionHours);
     this.intervalMs = positiveInteger('intervalMs', props.intervalMs ?? 600_000);
     this.batchSize = positiveInteger('batchSize', props.batchSize ?? 1_000);
-    const taken = props.streams.map((stream) => {
+    const taken = props.streams.map((stream, i) => {
       if (!stream.topics) return `${stream.doneColumn} IS NOT NULL`;
-      // Topics are dotted lowercase names (OutboxRelay refuses others), so they can be literals.
+      // Checked here as well as by OutboxRelay: they are written into the statement as literals.
+      if (stream.topics.length === 0 || stream.topics.some((t) => !TOPIC.test(t))) {
+        throw new Error(
+          `OutboxRetention: streams[${i}].topics: got ${JSON.stringify(stream.topics)}; allowed: at least one dotted ` +
+            'lowercase name (posts.created), or no topics for every topic',
+        );
+      }
       const topics = stream.topics.map((t) => `'${t}'`).join(', ');
       return `(${stream.doneColumn} IS NOT NULL OR topic NOT IN (${topics}))`;
     });

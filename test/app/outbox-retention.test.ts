@@ -89,6 +89,19 @@ describe('outbox retention on PostgreSQL', () => {
     }
   });
 
+  test.each([[[]], [["posts.created') OR (true"]], [['Posts.Created']]])(
+    'refuses a stream whose topics are %j, which would go into its DELETE as written',
+    (topics) => {
+      const streams = [{ name: 'search', doneColumn: 'indexed_at' as const, topics }];
+      const props = { db: service.context.db, logger: service.app.log, streams, retentionHours: 1 };
+
+      expect(() => new OutboxRetention(props)).toThrow(
+        `OutboxRetention: streams[0].topics: got ${JSON.stringify(topics)}; allowed: at least one dotted lowercase name ` +
+          '(posts.created), or no topics for every topic',
+      );
+    },
+  );
+
   test.each([
     ['batchSize', 0],
     ['batchSize', -5],
