@@ -1,5 +1,19 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  accessSync,
+  constants,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 import { type BuildOptions, buildSync, version as esbuildVersion } from 'esbuild';
 
@@ -35,12 +49,17 @@ interface Manifest {
   readonly optionsKey: string;
   readonly outputKey: string;
   readonly inputs: Readonly<Record<string, InputRecord>>;
+  /** Size in bytes of each file of the build directory, by path inside it: a hit needs every one of them. */
+  readonly outputs: Readonly<Record<string, number>>;
 }
 
 /** With the cache off: the builds this process made, by cache directory, name and options. */
 const freshBuilds = new Map<string, string>();
 
-/** Builds older than this, other than the current one, are removed when a new build of the same name lands. */
+/**
+ * Builds last built or reused longer ago than this, other than the current one, are removed when a new build of the
+ * same name lands.
+ */
 const STALE_BUILD_AGE_MS = 10 * 60 * 1000;
 
 /**
@@ -58,6 +77,9 @@ const STALE_BUILD_AGE_MS = 10 * 60 * 1000;
  * every build to cover the common case, an installed package changing; set `PHOTO_PLATFORM_BUNDLE_CACHE=off`
  * (or delete the cache directory) to build afresh.
  *
+ * A build directory that lost a file or whose files changed size (a partly deleted cache) is not a hit: it is
+ * built again and the damaged directory replaced.
+ *
  * Safe for concurrent processes (jest workers): a build is written to a private directory and renamed into
  * place; two processes that build the same inputs produce the same directory name and the second one's copy is
  * dropped.
@@ -66,7 +88,6 @@ export function cachedBuild(name: string, options: CachedBuildOptions, cacheDir 
   if (!/^[a-z][a-z0-9-]*$/.test(name)) {
     throw new Error(`cachedBuild: name: got ${JSON.stringify(name)}; allowed: lowercase letters, digits and hyphens`);
   }
-  mkdirSync(cacheDir, { recursive: true });
   const fresh = cacheTurnedOff();
   const optionsKey = sha256(JSON.stringify({ esbuildVersion, options }));
   const manifestFile = join(cacheDir, `${name}.json`);
@@ -78,18 +99,29 @@ export function cachedBuild(name: string, options: CachedBuildOptions, cacheDir 
   } else {
     const manifest = readManifest(manifestFile);
     const dir = manifest && join(cacheDir, `${name}-${manifest.outputKey}`);
-    if (manifest && dir && manifest.optionsKey === optionsKey && existsSync(dir) && inputsUnchanged(manifest.inputs)) {
+    if (
+      manifest &&
+      dir &&
+      manifest.optionsKey === optionsKey &&
+      outputsPresent(dir, manifest.outputs) &&
+      inputsUnchanged(manifest.inputs)
+    ) {
+      markUsed(dir);
       return dir;
     }
+    ensureWritable(cacheDir);
   }
 
-  const work = join(cacheDir, `.build-${name}-${process.pid}-${randomBytes(4).toString('hex')}`);
+  // With the cache off, the build goes outside the cache directory, which may be read-only.
+  const work = fresh
+    ? join(mkdtempSync(join(tmpdir(), `photo-platform-${name}-`)), 'build')
+    : join(cacheDir, `.build-${name}-${process.pid}-${randomBytes(4).toString('hex')}`);
   try {
     const result = buildSync({ ...options, absWorkingDir: PROJECT_ROOT, outdir: work, metafile: true, write: true });
     if (result.errors.length > 0) throw new BundleError(result.errors.map((e) => e.text).join('; '));
     if (fresh) {
       // Staged by CDK (copied into cdk.out) while the construct is built, so it is not needed after the process.
-      process.once('exit', () => rmSync(work, { recursive: true, force: true }));
+      process.once('exit', () => rmSync(join(work, '..'), { recursive: true, force: true }));
       freshBuilds.set(freshKey, work);
       return work;
     }
@@ -98,13 +130,14 @@ export function cachedBuild(name: string, options: CachedBuildOptions, cacheDir 
       JSON.stringify({ optionsKey, inputs: Object.entries(inputs).map(([path, r]) => [path, r.sha256]) }),
     ).slice(0, 24);
     const dir = join(cacheDir, `${name}-${outputKey}`);
-    if (existsSync(dir)) rmSync(work, { recursive: true, force: true });
+    const outputs = recordOutputs(work);
+    if (outputsPresent(dir, outputs)) rmSync(work, { recursive: true, force: true });
     else moveIntoPlace(work, dir);
-    writeAtomically(manifestFile, JSON.stringify({ optionsKey, outputKey, inputs } satisfies Manifest));
+    writeAtomically(manifestFile, JSON.stringify({ optionsKey, outputKey, inputs, outputs } satisfies Manifest));
     removeStaleBuilds(cacheDir, name, dir);
     return dir;
   } catch (error) {
-    rmSync(work, { recursive: true, force: true });
+    rmSync(fresh ? join(work, '..') : work, { recursive: true, force: true });
     throw error;
   }
 }
@@ -117,15 +150,80 @@ function cacheTurnedOff(): boolean {
   throw new BundleError(`${BUNDLE_CACHE_ENV}: got ${JSON.stringify(value)}; allowed: "on" (the default) or "off"`);
 }
 
-function readManifest(file: string): Manifest | undefined {
+/** Sets the modification time of a reused build to now, so that `removeStaleBuilds` sees it as in use. */
+function markUsed(dir: string): void {
+  const now = new Date();
   try {
-    const parsed = JSON.parse(readFileSync(file, 'utf8')) as Partial<Manifest>;
-    if (typeof parsed.optionsKey !== 'string' || typeof parsed.outputKey !== 'string') return undefined;
-    if (typeof parsed.inputs !== 'object' || parsed.inputs === null) return undefined;
-    return parsed as Manifest;
+    utimesSync(dir, now, now);
   } catch {
-    return undefined; // none yet, or unreadable: build
+    // A read-only cache: a hit still needs no write, and no process can remove the build there either.
   }
+}
+
+/** Creates `cacheDir` if needed and checks that builds can be written there. */
+function ensureWritable(cacheDir: string): void {
+  try {
+    mkdirSync(cacheDir, { recursive: true });
+    accessSync(cacheDir, constants.W_OK);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? String(error);
+    throw new BundleError(
+      `bundle cache: cannot write ${cacheDir} (${code}); make it writable, or set ${BUNDLE_CACHE_ENV}=off to build outside it`,
+      { cause: error },
+    );
+  }
+}
+
+/** The manifest in `file`, or undefined when there is none or it is not one this version wrote whole: build. */
+function readManifest(file: string): Manifest | undefined {
+  let parsed: Partial<Manifest> | null;
+  try {
+    parsed = JSON.parse(readFileSync(file, 'utf8')) as Partial<Manifest> | null;
+  } catch {
+    return undefined;
+  }
+  if (typeof parsed !== 'object' || parsed === null) return undefined;
+  const { optionsKey, outputKey, inputs, outputs } = parsed;
+  if (typeof optionsKey !== 'string' || typeof outputKey !== 'string' || !/^[0-9a-f]{24}$/.test(outputKey)) {
+    return undefined;
+  }
+  if (!isRecordOf(inputs, isInputRecord) || !isRecordOf(outputs, (size) => typeof size === 'number')) return undefined;
+  if (Object.keys(outputs).length === 0) return undefined;
+  return { optionsKey, outputKey, inputs, outputs };
+}
+
+function isRecordOf<T>(value: unknown, isItem: (item: unknown) => item is T): value is Record<string, T>;
+function isRecordOf(value: unknown, isItem: (item: unknown) => boolean): boolean;
+function isRecordOf(value: unknown, isItem: (item: unknown) => boolean): boolean {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && Object.values(value).every(isItem);
+}
+
+function isInputRecord(value: unknown): value is InputRecord {
+  if (typeof value !== 'object' || value === null) return false;
+  const { size, mtimeMs, sha256 } = value as Partial<InputRecord>;
+  return typeof size === 'number' && typeof mtimeMs === 'number' && typeof sha256 === 'string';
+}
+
+/** Whether `dir` holds every file of `outputs`, each of its recorded size. */
+function outputsPresent(dir: string, outputs: Readonly<Record<string, number>>): boolean {
+  for (const [path, size] of Object.entries(outputs)) {
+    try {
+      if (statSync(join(dir, path)).size !== size) return false;
+    } catch {
+      return false;
+    }
+  }
+  return existsSync(dir);
+}
+
+/** The size of every file under `dir`, by its path inside it. */
+function recordOutputs(dir: string): Record<string, number> {
+  const outputs: Record<string, number> = {};
+  for (const path of readdirSync(dir, { recursive: true, encoding: 'utf8' })) {
+    const stat = statSync(join(dir, path));
+    if (stat.isFile()) outputs[path] = stat.size;
+  }
+  return outputs;
 }
 
 function inputsUnchanged(inputs: Readonly<Record<string, InputRecord>>): boolean {
@@ -162,7 +260,18 @@ function recordInputs(paths: readonly string[]): Record<string, InputRecord> {
   return inputs;
 }
 
+/** Renames the build `work` to `dir`, replacing a damaged copy there (one missing files). */
 function moveIntoPlace(work: string, dir: string): void {
+  if (existsSync(dir)) {
+    // Renamed aside first, so that no other process sees a half-removed directory under the build's name.
+    const aside = `${dir}.damaged-${process.pid}-${randomBytes(4).toString('hex')}`;
+    try {
+      renameSync(dir, aside);
+      rmSync(aside, { recursive: true, force: true });
+    } catch {
+      // another process replaced it meanwhile
+    }
+  }
   try {
     renameSync(work, dir);
   } catch (error) {
@@ -178,7 +287,7 @@ function writeAtomically(file: string, content: string): void {
   renameSync(temp, file);
 }
 
-/** Removes the other builds of `name` that are old enough that no running synth is still copying from them. */
+/** Removes the other builds of `name` that no synth built or reused recently enough to be copying from them still. */
 function removeStaleBuilds(cacheDir: string, name: string, current: string): void {
   const now = Date.now();
   for (const entry of readdirSync(cacheDir)) {

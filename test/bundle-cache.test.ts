@@ -178,3 +178,81 @@ test.each(['', 'Runbook', '../escape', 'a/b'])('refuses the name %j, saying what
     `cachedBuild: name: got ${JSON.stringify(name)}; allowed: lowercase letters, digits and hyphens`,
   );
 });
+
+test.each([
+  ['its file removed', (dir: string) => rmSync(join(dir, 'main.js'))],
+  ['its file emptied', (dir: string) => writeFileSync(join(dir, 'main.js'), '')],
+  ['its file truncated', (dir: string) => writeFileSync(join(dir, 'main.js'), built(dir).slice(0, 10))],
+])('a build directory with %s is built again, in the same place', (_what, damage) => {
+  const first = cachedBuild('fixture', options, cacheDir);
+  const complete = built(first);
+  damage(first);
+
+  const second = cachedBuild('fixture', options, cacheDir);
+
+  expect(second).toBe(first);
+  expect(built(second)).toBe(complete);
+  expect(cachedBuild('fixture', options, cacheDir)).toBe(first);
+});
+
+test.each([
+  ['a record that is null', (inputs: Record<string, unknown>, key: string) => ({ ...inputs, [key]: null })],
+  ['a record without its fields', (inputs: Record<string, unknown>, key: string) => ({ ...inputs, [key]: {} })],
+  [
+    'an input that was deleted',
+    (inputs: Record<string, unknown>, key: string) => ({ ...inputs, 'gone.ts': inputs[key] }),
+  ],
+])('a manifest with %s is built again', (_what, corrupt) => {
+  const first = cachedBuild('fixture', options, cacheDir);
+  const manifestFile = join(cacheDir, 'fixture.json');
+  const manifest = JSON.parse(readFileSync(manifestFile, 'utf8'));
+  const key = Object.keys(manifest.inputs)[0];
+  writeFileSync(manifestFile, JSON.stringify({ ...manifest, inputs: corrupt(manifest.inputs, key) }));
+
+  const second = cachedBuild('fixture', options, cacheDir);
+
+  expect(second).toBe(first);
+  expect(built(second)).toContain('hello');
+  expect(JSON.parse(readFileSync(manifestFile, 'utf8')).inputs).toEqual(manifest.inputs);
+});
+
+test.each(['{"optionsKey":"ab', 'null', '[]', '{"optionsKey":1,"outputKey":"x","inputs":{}}'])(
+  'a manifest reading %j is built again',
+  (content) => {
+    cachedBuild('fixture', options, cacheDir);
+    writeFileSync(join(cacheDir, 'fixture.json'), content);
+
+    expect(built(cachedBuild('fixture', options, cacheDir))).toContain('hello');
+  },
+);
+
+test(`${BUNDLE_CACHE_ENV}=off neither creates nor writes the cache directory (it may be read-only)`, () => {
+  process.env[BUNDLE_CACHE_ENV] = 'off';
+
+  const fresh = cachedBuild('fixture', options, cacheDir);
+
+  expect(built(fresh)).toContain('hello');
+  expect(existsSync(cacheDir)).toBe(false);
+});
+
+test('a cache directory that cannot be written is refused, naming it and the way around it', () => {
+  const blocker = join(work, 'not-a-directory');
+  writeFileSync(blocker, '');
+  const unwritable = join(blocker, 'cache');
+
+  expect(() => cachedBuild('fixture', options, unwritable)).toThrow(
+    `bundle cache: cannot write ${unwritable} (ENOTDIR); make it writable, or set ${BUNDLE_CACHE_ENV}=off to build outside it`,
+  );
+});
+
+test('a build reused recently is kept when a new one lands, however long ago it was built', () => {
+  const old = cachedBuild('fixture', options, cacheDir);
+  const longAgo = new Date(Date.now() - 11 * 60 * 1000);
+  utimesSync(old, longAgo, longAgo);
+  expect(cachedBuild('fixture', options, cacheDir)).toBe(old); // another synth is copying from it now
+  writeSources('changed');
+
+  cachedBuild('fixture', options, cacheDir);
+
+  expect(built(old)).toContain('hello');
+});

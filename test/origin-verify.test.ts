@@ -2,7 +2,7 @@ import { App, SecretValue, Stack } from 'aws-cdk-lib';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as kms from 'aws-cdk-lib/aws-kms';
-import { edgeProfile, ORIGIN_VERIFY_HEADER } from '../lib/config/edge';
+import { edgeProfile, ORIGIN_VERIFY_HEADER, validateEdge } from '../lib/config/edge';
 import { EdgeDistribution } from '../lib/edge-distribution';
 import { HEALTH_CHECK_PATH, LISTENER_RULE_PRIORITIES, ORIGIN_REFUSAL_BODY } from '../lib/fleet';
 import { PlatformNames } from '../lib/names';
@@ -303,6 +303,13 @@ describe('bad origin-verify settings fail synth with the key, the value and what
     [{ headerName: 'Origin-Verify' }, 'edge.originVerify.headerName', 'Origin-Verify'],
     [{ headerName: 'X-Amz-Origin' }, 'edge.originVerify.headerName', 'X-Amz-Origin'],
     [{ headerName: 'X-Origin Verify' }, 'edge.originVerify.headerName', 'X-Origin Verify'],
+    // CloudFront refuses X-Real-Ip as an origin custom header (its deny list, as CDK's HttpOrigin checks it).
+    [{ headerName: 'X-Real-Ip' }, 'edge.originVerify.headerName', 'X-Real-Ip'],
+    [{ headerName: 'x-real-ip' }, 'edge.originVerify.headerName', 'x-real-ip'],
+    // An ALB header condition takes names of at most 40 characters.
+    [{ headerName: `X-${'a'.repeat(39)}` }, 'edge.originVerify.headerName', `X-${'a'.repeat(39)}`],
+    [{ headerName: '' }, 'edge.originVerify.headerName', ''],
+    [{ headerName: 42 }, 'edge.originVerify.headerName', 42],
     [{ versionIds: three }, 'edge.originVerify.versionIds', three],
     [{ versionIds: [NEW_VERSION, NEW_VERSION] }, 'edge.originVerify.versionIds', [NEW_VERSION, NEW_VERSION]],
     [{ versionIds: ['AWSCURRENT'] }, 'edge.originVerify.versionIds', ['AWSCURRENT']],
@@ -320,6 +327,15 @@ describe('bad origin-verify settings fail synth with the key, the value and what
     ]);
   });
 });
+
+test.each(['X-Origin-Verify', `X-${'a'.repeat(38)}`, 'X-Real-Ip-Hash'])(
+  'the header name %j is accepted',
+  (headerName) => {
+    const edge = edgeProfile('production');
+
+    expect(validateEdge({ ...edge, originVerify: { ...edge.originVerify, headerName } })).toEqual([]);
+  },
+);
 
 describe('the constructs refuse the secret in plain text', () => {
   const fleetAccepting = (acceptedValues: SecretValue[]) =>

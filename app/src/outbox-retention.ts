@@ -2,6 +2,9 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Database } from './db/database';
 import type { OutboxStream } from './outbox';
 
+/** A topic name as OutboxRelay accepts it: dotted lowercase words. */
+const TOPIC = /^[a-z]+(\.[a-z]+)*$/;
+
 /** Properties of {@link OutboxRetention}. */
 export interface OutboxRetentionProps {
   readonly db: Database;
@@ -39,15 +42,19 @@ export class OutboxRetention {
   private readonly deleteSql: string;
 
   constructor(private readonly props: OutboxRetentionProps) {
-    const { retentionHours } = props;
-    if (!Number.isInteger(retentionHours) || retentionHours < 1) {
-      throw new Error(`OutboxRetention: retentionHours: got ${retentionHours}; allowed: an integer of at least 1`);
-    }
-    this.intervalMs = props.intervalMs ?? 600_000;
-    this.batchSize = props.batchSize ?? 1_000;
-    const taken = props.streams.map((stream) => {
+    // A batch size below 1 would repeat its empty DELETE without end; an interval below 1 ms would not pause.
+    positiveInteger('retentionHours', props.retentionHours);
+    this.intervalMs = positiveInteger('intervalMs', props.intervalMs ?? 600_000);
+    this.batchSize = positiveInteger('batchSize', props.batchSize ?? 1_000);
+    const taken = props.streams.map((stream, i) => {
       if (!stream.topics) return `${stream.doneColumn} IS NOT NULL`;
-      // Topics are dotted lowercase names (OutboxRelay refuses others), so they can be literals.
+      // Checked here as well as by OutboxRelay: they are written into the statement as literals.
+      if (stream.topics.length === 0 || stream.topics.some((t) => !TOPIC.test(t))) {
+        throw new Error(
+          `OutboxRetention: streams[${i}].topics: got ${JSON.stringify(stream.topics)}; allowed: at least one dotted ` +
+            'lowercase name (posts.created), or no topics for every topic',
+        );
+      }
       const topics = stream.topics.map((t) => `'${t}'`).join(', ');
       return `(${stream.doneColumn} IS NOT NULL OR topic NOT IN (${topics}))`;
     });
@@ -89,4 +96,11 @@ export class OutboxRetention {
     clearInterval(this.timer);
     await this.running;
   }
+}
+
+function positiveInteger(prop: string, value: number): number {
+  if (!Number.isInteger(value) || value < 1) {
+    throw new Error(`OutboxRetention: ${prop}: got ${value}; allowed: an integer of at least 1`);
+  }
+  return value;
 }

@@ -103,8 +103,11 @@ export const ORIGIN_VERIFY_HEADER = 'X-Origin-Verify';
 /** Secrets Manager version ids: what `put-secret-value --client-request-token` accepts. */
 const SECRET_VERSION_ID = /^[A-Za-z0-9-]{32,64}$/;
 
-/** A header CloudFront may add as an origin custom header (it refuses `X-Amz-*`, `X-Edge-*` and standard headers). */
-const CUSTOM_HEADER_NAME = /^X-(?!Amz-|Edge-)[A-Za-z0-9-]{1,60}$/i;
+/**
+ * A header CloudFront may add as an origin custom header (it refuses `X-Amz-*`, `X-Edge-*`, `X-Real-Ip` and standard
+ * headers) and an ALB header condition may name (at most 40 characters).
+ */
+const CUSTOM_HEADER_NAME = /^X-(?!Amz-|Edge-|Real-Ip$)[A-Za-z0-9-]{1,38}$/i;
 
 /** The seed's upper bound of the DNS TTL during failover: 5 minutes. */
 export const MAX_FAILOVER_TTL_SECONDS = 300;
@@ -223,7 +226,8 @@ export function validateEdge(edge: EdgeConfig): ConfigProblem[] {
     typeof verify.headerName === 'string' && CUSTOM_HEADER_NAME.test(verify.headerName),
     'originVerify.headerName',
     verify.headerName,
-    'a header name starting with X- (letters, digits and hyphens, at most 62 characters), not X-Amz-* or X-Edge-*',
+    'a header name starting with X- (letters, digits and hyphens, at most 40 characters, the ALB limit), ' +
+      'not X-Amz-*, X-Edge-* or X-Real-Ip (CloudFront refuses them)',
   );
   const ids = verify.versionIds;
   check(

@@ -208,6 +208,26 @@ describe('posts, feed, likes, comments, follows', () => {
     expect(after).toEqual(before);
   });
 
+  test.each([
+    ['a limit over 50', '/api/v1/feed?limit=51', () => bob.authorization, 400],
+    ['a cursor that is no id', '/api/v1/feed?cursor=abc', () => bob.authorization, 400],
+    ['an unknown query key', '/api/v1/feed?page=2', () => bob.authorization, 400],
+    ['a token that does not verify', '/api/v1/feed', () => `${bob.authorization}x`, 401],
+  ])('a feed request with %s starts no cache read and counts nothing', async (_what, url, authorization, status) => {
+    const cacheRead = jest.spyOn(service.context.cache, 'get');
+    const before = await feedCacheCounts();
+    const res = await inject({ method: 'GET', url, headers: { authorization: authorization() } });
+    const after = await feedCacheCounts();
+    const reads = cacheRead.mock.calls.length;
+    cacheRead.mockRestore();
+
+    expect(res.statusCode).toBe(status);
+    expect(res.headers['x-feed-source']).toBeUndefined();
+    expect(res.body).not.toContain('"items"');
+    expect(reads).toBe(0);
+    expect(after).toEqual(before);
+  });
+
   test('unfollowing empties the feed at once', async () => {
     const unfollow = await inject({
       method: 'DELETE',

@@ -88,4 +88,31 @@ describe('outbox retention on PostgreSQL', () => {
       ).toThrow(`OutboxRetention: retentionHours: got ${retentionHours}; allowed: an integer of at least 1`);
     }
   });
+
+  test.each([[[]], [["posts.created') OR (true"]], [['Posts.Created']]])(
+    'refuses a stream whose topics are %j, which would go into its DELETE as written',
+    (topics) => {
+      const streams = [{ name: 'search', doneColumn: 'indexed_at' as const, topics }];
+      const props = { db: service.context.db, logger: service.app.log, streams, retentionHours: 1 };
+
+      expect(() => new OutboxRetention(props)).toThrow(
+        `OutboxRetention: streams[0].topics: got ${JSON.stringify(topics)}; allowed: at least one dotted lowercase name ` +
+          '(posts.created), or no topics for every topic',
+      );
+    },
+  );
+
+  test.each([
+    ['batchSize', 0],
+    ['batchSize', -5],
+    ['batchSize', 2.5],
+    ['intervalMs', 0],
+    ['intervalMs', Number.NaN],
+  ])('refuses %s %p, which would sweep without end or without pause', (prop, value) => {
+    const props = { db: service.context.db, logger: service.app.log, streams: [], retentionHours: 1, [prop]: value };
+
+    expect(() => new OutboxRetention(props)).toThrow(
+      `OutboxRetention: ${prop}: got ${value}; allowed: an integer of at least 1`,
+    );
+  });
 });
