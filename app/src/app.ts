@@ -5,6 +5,7 @@ import Ajv, { type AnySchema } from 'ajv';
 import addFormats from 'ajv-formats';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
+import type { Principal } from './auth';
 import { isBreakerError } from './breaker';
 import type { ServiceContext } from './context';
 import { AppError, DependencyUnavailableError } from './errors';
@@ -91,7 +92,7 @@ export async function buildApp(ctx: ServiceContext, options: AppOptions): Promis
     }
     const principal = request.principal;
     const counted = ctx.limits.consume('api', principal ? `user:${principal.userId}` : `ip:${request.ip}`);
-    const ahead = principal ? request.routeOptions.config?.readAhead?.(request, principal) : undefined;
+    const ahead = principal ? startReadAhead(request, principal) : undefined;
     // The count is awaited first: a refused request ends here with its 429 and the read-ahead is never looked at.
     setRateLimitHeaders(reply, await counted);
     if (ahead) request.readAhead = await ahead;
@@ -110,6 +111,26 @@ export async function buildApp(ctx: ServiceContext, options: AppOptions): Promis
   registerPostRoutes(app, ctx);
   registerUserRoutes(app, ctx);
   return app;
+}
+
+/**
+ * Starts the route's read-ahead, if it has one. One that throws or rejects is logged and counts as none (the
+ * handler reads for itself), so that a broken read-ahead can neither leave the rate-limit count unawaited nor
+ * leave a rejection unhandled behind a 429.
+ */
+function startReadAhead(request: FastifyRequest, principal: Principal): Promise<unknown> | undefined {
+  const readAhead = request.routeOptions.config?.readAhead;
+  if (!readAhead) return undefined;
+  const dropped = (err: unknown) => {
+    request.log.warn({ err }, 'read-ahead failed; the handler reads for itself');
+    return undefined;
+  };
+  try {
+    return readAhead(request, principal).catch(dropped);
+  } catch (err) {
+    dropped(err);
+    return undefined;
+  }
 }
 
 /** Ajv as Fastify configures it (formats, defaults applied, additional properties refused, first error only). */

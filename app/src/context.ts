@@ -42,8 +42,9 @@ declare module 'fastify' {
     /**
      * A read that the route needs anyway, started in the same tick as the caller's API rate-limit count so that
      * ioredis' auto-pipelining sends the commands of both in one write to Redis (one round trip instead of two).
-     * It runs for authenticated callers only, must change nothing and must not reject: when the count refuses the
-     * request, the 429 is the answer and what was read is dropped unseen. Its result waits in `request.readAhead`.
+     * It runs for authenticated callers only and must change nothing: when the count refuses the request, the 429
+     * is the answer and what was read is dropped unseen. Its result waits in `request.readAhead`; one that throws or
+     * rejects is logged and leaves `request.readAhead` unset, so the handler reads for itself.
      *
      * @default - nothing is read before the count answers
      */
