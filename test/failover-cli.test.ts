@@ -3,10 +3,30 @@ import { loadConfig } from '../lib/config/load';
 import { PlatformNames } from '../lib/names';
 import { RUNBOOK_STEPS, STEP_STATE_KEYS, STEP_STATE_NAMES } from '../lib/runbook-steps';
 import { MOTO_ACCOUNT_ID, type MotoServer, startMoto } from '../scripts/drill/moto';
-import { describeEvent, main, parseFailoverArgs, runFailover } from '../scripts/failover/cli';
+import { describeEvent, describeFailure, main, parseFailoverArgs, runFailover } from '../scripts/failover/cli';
 import { CDK_JSON_CONTEXT } from './helpers/platform';
 
 const context = () => ({ ...CDK_JSON_CONTEXT });
+
+describe('failures outside a run', () => {
+  test('missing credentials say what to set', () => {
+    // The SDK's credential chain names its error so; the message is its own.
+    const error = Object.assign(new Error('Could not load credentials from any providers'), {
+      name: 'CredentialsProviderError',
+    });
+
+    expect(describeFailure(error)).toBe(
+      "failover: Could not load credentials from any providers; set AWS_PROFILE (or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY) to credentials for us-west-2 that may start the runbook's state machine",
+    );
+  });
+
+  test('any other error is printed as it is', () => {
+    expect(describeFailure(new Error('ThrottlingException: Rate exceeded'))).toBe(
+      'failover: ThrottlingException: Rate exceeded',
+    );
+    expect(describeFailure('plain')).toBe('failover: plain');
+  });
+});
 
 describe('flags', () => {
   test('--dry-run starts a dry run of the state machine the config names', () => {

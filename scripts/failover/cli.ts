@@ -270,6 +270,15 @@ export async function runFailover(
   }
 }
 
+/** What the command prints when it fails outside a run: the error, and for missing credentials what to set. */
+export function describeFailure(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  if (error instanceof Error && error.name === 'CredentialsProviderError') {
+    return `failover: ${message}; set AWS_PROFILE (or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY) to credentials for us-west-2 that may start the runbook's state machine`;
+  }
+  return `failover: ${message}`;
+}
+
 /** The command: parse, run, exit code (2 for bad flags). */
 export async function main(argv: readonly string[], write: (line: string) => void): Promise<number> {
   let options: FailoverOptions;
