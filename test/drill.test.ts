@@ -1,7 +1,9 @@
+import { Match } from 'aws-cdk-lib/assertions';
 import type { FailoverReport } from '../lambda/report';
 import { logger } from '../lambda/shared/step';
 import { HAPPY_PATH_STATES } from '../lib/runbook-steps';
 import { DRILL_REPLICA_LAG_SECONDS, type DrillResult, runDrill } from '../scripts/drill/index';
+import { platformFor } from './helpers/platform';
 
 // The drill starts its own moto_server on a free loopback port and stops it when done; its own
 // node:assert checks throw on a broken end state, so getting a result means they all held.
@@ -10,6 +12,34 @@ beforeAll(async () => {
   result = await runDrill();
   logger.setLogLevel('SILENT');
 }, 120_000);
+
+test('the drill’s failover records are the ones the Primary and Standby templates declare', () => {
+  const build = platformFor('production');
+  const declared = [build.platform.primary, build.platform.standby].flatMap((stack) =>
+    Object.values(
+      build.template(stack).findResources('AWS::Route53::RecordSet', { Properties: { Failover: Match.anyValue() } }),
+    ).map(({ Properties: p }) => ({
+      type: p.Type,
+      setIdentifier: p.SetIdentifier,
+      failover: p.Failover,
+      ttl: Number(p.TTL),
+      targets: p.ResourceRecords,
+      healthChecked: 'HealthCheckId' in p,
+    })),
+  );
+
+  expect(declared).toHaveLength(2);
+  expect(
+    result.before.records.map((r) => ({
+      type: r.type,
+      setIdentifier: r.setIdentifier,
+      failover: r.failover,
+      ttl: r.ttl,
+      targets: r.targets,
+      healthChecked: r.healthCheckId !== undefined,
+    })),
+  ).toEqual(declared);
+});
 
 test('the failover passes through the state machine’s states in order', () => {
   expect(result.failover.states).toEqual([...HAPPY_PATH_STATES]);

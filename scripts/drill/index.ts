@@ -55,6 +55,11 @@ export async function runDrill(): Promise<DrillResult> {
 
     const before = await observeWorld(world, config);
     equal(before.replica.standalone, false, 'the standby database starts as a replica');
+    deepStrictEqual(
+      before.records,
+      expectedFailoverRecords(config, world),
+      'the failover records as production declares them',
+    );
 
     // 1. Dry run: every check, the plan, and no change.
     const dryRun = await runRunbook(
@@ -128,13 +133,9 @@ export async function runDrill(): Promise<DrillResult> {
     }
     const records = (await observeWorld(world, config)).records;
     deepStrictEqual(
-      records.map((r) => [r.setIdentifier, r.failover]),
-      before.records.map((r) => [r.setIdentifier, r.failover]),
-      'no failover role changed',
-    );
-    ok(
-      records.every((r) => r.target === `${world?.albDnsNames.standby}`),
-      'both records point at the standby',
+      records,
+      before.records.map((r) => ({ ...r, targets: [names.regionalOriginDomainName('standby')] })),
+      'both failover CNAMEs point at the standby, each keeping its role, set identifier, TTL and health check',
     );
     deepStrictEqual(
       recordsFallback.map((r) => r.action),
@@ -147,6 +148,23 @@ export async function runDrill(): Promise<DrillResult> {
     await moto.stop();
     restoreEnv(saved);
   }
+}
+
+/**
+ * The failover pair of the origin name as the Primary and Standby stacks declare it
+ * (lib/origin-failover.ts), by set identifier as `observeWorld` sorts them.
+ */
+function expectedFailoverRecords(config: PlatformConfig, world: DrillWorld) {
+  const names = new PlatformNames(config);
+  return (['primary', 'standby'] as const).map((role) => ({
+    type: 'CNAME',
+    setIdentifier: names.originFailoverSetIdentifier(role),
+    failover: role === 'primary' ? 'PRIMARY' : 'SECONDARY',
+    healthCheckId: role === 'primary' ? world.primaryRecordHealthCheckId : undefined,
+    ttl: config.edge.originFailover.recordTtlSeconds,
+    targets: [names.regionalOriginDomainName(role)],
+    alias: undefined,
+  }));
 }
 
 /** Points every SDK client of this process at moto (the SDK reads `AWS_ENDPOINT_URL`). */

@@ -24,24 +24,29 @@ import {
 } from '@aws-sdk/client-rds';
 import {
   ChangeResourceRecordSetsCommand,
+  ChangeTagsForResourceCommand,
   CreateHealthCheckCommand,
   CreateHostedZoneCommand,
+  type HealthCheckConfig,
   ListResourceRecordSetsCommand,
   Route53Client,
 } from '@aws-sdk/client-route-53';
 import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import type { PlatformConfig } from '../../lib/config/types';
+import { HEALTH_CHECK_PATH } from '../../lib/fleet';
 import { PlatformNames } from '../../lib/names';
 import { productionCapacity, RUNBOOK_DEFAULTS } from '../../lib/runbook-defaults';
 import type { RunbookTargets } from '../../lib/runbook-steps';
 
-/** Hosted zone ids of ALBs in each region (the alias targets of the failover records). */
+/** Hosted zone ids of ALBs in each region (the alias targets of the regional origin records). */
 const ALB_ZONE_IDS: Record<string, string> = { 'us-east-1': 'Z35SXDOTRQ7X7K', 'us-west-2': 'Z1H1FL5HABSF5' };
 
 /** What the drill built, and clients to inspect it with. */
 export interface DrillWorld {
   readonly targets: RunbookTargets;
   readonly hostedZoneId: string;
+  /** The calculated health check the PRIMARY failover record carries. */
+  readonly primaryRecordHealthCheckId: string;
   readonly primaryDbIdentifier: string;
   readonly albDnsNames: Readonly<Record<'primary' | 'standby', string>>;
   /** The stand-in of the standby service answering /health on loopback. */
@@ -66,11 +71,13 @@ function clientsFor(primaryRegion: string, standbyRegion: string) {
 
 /**
  * Builds the world in moto (the SDK's endpoint must already point there, through
- * `AWS_ENDPOINT_URL`): a hosted zone with PRIMARY/SECONDARY failover records and their health
- * checks (the primary's endpoint check, the switch alarm's check and the calculated check of
- * both), a primary database in the primary region and its cross-region read replica, both fleets
- * with launch templates, the write switch in both regions, the switch alarm, and the replica's
- * lag datapoints. Also starts a loopback stand-in of the standby service whose /health reports
+ * `AWS_ENDPOINT_URL`): a hosted zone with the origin records as production declares them (each
+ * region's alias to its ALB, and the PRIMARY/SECONDARY failover CNAMEs to those regional names
+ * with the config's TTL), the primary's health checks (the endpoint check, the switch alarm's
+ * check and the calculated check of both, on the PRIMARY record) and the standby's observer of
+ * the primary's endpoint, which the runbook reads; a primary database in the primary region and
+ * its cross-region read replica, both fleets with launch templates, the write switch in both
+ * regions, the switch alarm, and the replica's lag datapoints. Also starts a loopback stand-in of the standby service whose /health reports
  * the standby's write switch.
  */
 export async function buildWorld(config: PlatformConfig, replicaLagSeconds: number): Promise<DrillWorld> {
@@ -108,67 +115,69 @@ export async function buildWorld(config: PlatformConfig, replicaLagSeconds: numb
     }),
   );
 
-  // Route 53: the health checks and the failover records of the origin name.
+  // Route 53, as the two regional stacks write it (lib/origin-failover.ts): the primary's three
+  // health checks, the standby's observer of the primary, each region's alias to its ALB, and
+  // the failover CNAME pair of the origin name.
   const zone = await clients.route53.send(
     new CreateHostedZoneCommand({ Name: config.hostedZoneName, CallerReference: `drill-${Date.now()}` }),
   );
   const hostedZoneId = String(zone.HostedZone?.Id).replace('/hostedzone/', '');
-  const endpointCheck = await clients.route53.send(
-    new CreateHealthCheckCommand({
-      CallerReference: `drill-primary-${Date.now()}`,
-      HealthCheckConfig: {
-        Type: 'HTTPS',
-        FullyQualifiedDomainName: names.regionalOriginDomainName('primary'),
-        ResourcePath: '/health',
-        Port: 443,
-        RequestInterval: RUNBOOK_DEFAULTS.healthCheckIntervalSeconds,
-        FailureThreshold: RUNBOOK_DEFAULTS.healthCheckFailureThreshold,
-      },
-    }),
+  const healthCheckName = names.primaryOriginHealthCheckName();
+  const endpointCheckId = await createHealthCheck(
+    clients.route53,
+    `${healthCheckName}-endpoint`,
+    endpointHealthCheckConfig(names, config),
   );
-  const alarmCheck = await clients.route53.send(
-    new CreateHealthCheckCommand({
-      CallerReference: `drill-switch-${Date.now()}`,
-      HealthCheckConfig: {
-        Type: 'CLOUDWATCH_METRIC',
-        AlarmIdentifier: { Region: standbyRegion as never, Name: names.failoverSwitchAlarmName() },
-        InsufficientDataHealthStatus: 'LastKnownStatus',
-      },
-    }),
-  );
-  const primaryCheck = await clients.route53.send(
-    new CreateHealthCheckCommand({
-      CallerReference: `drill-calculated-${Date.now()}`,
-      HealthCheckConfig: {
-        Type: 'CALCULATED',
-        ChildHealthChecks: [String(endpointCheck.HealthCheck?.Id), String(alarmCheck.HealthCheck?.Id)],
-        HealthThreshold: 2,
-      },
-    }),
+  const switchCheckId = await createHealthCheck(clients.route53, `${healthCheckName}-switch`, {
+    Type: 'CLOUDWATCH_METRIC',
+    AlarmIdentifier: { Region: standbyRegion as never, Name: names.failoverSwitchAlarmName() },
+    InsufficientDataHealthStatus: 'LastKnownStatus',
+  });
+  const primaryCheckId = await createHealthCheck(clients.route53, healthCheckName, {
+    Type: 'CALCULATED',
+    ChildHealthChecks: [endpointCheckId, switchCheckId],
+    HealthThreshold: 2,
+  });
+  const observerCheckId = await createHealthCheck(
+    clients.route53,
+    `${healthCheckName}-observer`,
+    endpointHealthCheckConfig(names, config),
   );
   const albDnsNames = {
     primary: `${prefix}-alb-primary.${primaryRegion}.elb.amazonaws.com`,
     standby: `${prefix}-alb-standby.${standbyRegion}.elb.amazonaws.com`,
   };
+  const { recordTtlSeconds } = config.edge.originFailover;
   await clients.route53.send(
     new ChangeResourceRecordSetsCommand({
       HostedZoneId: hostedZoneId,
       ChangeBatch: {
-        Changes: (['primary', 'standby'] as const).map((role) => ({
-          Action: 'CREATE' as const,
-          ResourceRecordSet: {
-            Name: names.originDomainName(),
-            Type: 'A' as const,
-            SetIdentifier: role,
-            Failover: role === 'primary' ? ('PRIMARY' as const) : ('SECONDARY' as const),
-            HealthCheckId: role === 'primary' ? primaryCheck.HealthCheck?.Id : undefined,
-            AliasTarget: {
-              DNSName: albDnsNames[role],
-              HostedZoneId: ALB_ZONE_IDS[config.regions[role].region],
-              EvaluateTargetHealth: role === 'standby',
+        Changes: (['primary', 'standby'] as const).flatMap((role) => [
+          {
+            Action: 'CREATE' as const,
+            ResourceRecordSet: {
+              Name: names.regionalOriginDomainName(role),
+              Type: 'A' as const,
+              AliasTarget: {
+                DNSName: `dualstack.${albDnsNames[role]}`,
+                HostedZoneId: ALB_ZONE_IDS[config.regions[role].region],
+                EvaluateTargetHealth: false,
+              },
             },
           },
-        })),
+          {
+            Action: 'CREATE' as const,
+            ResourceRecordSet: {
+              Name: names.originDomainName(),
+              Type: 'CNAME' as const,
+              SetIdentifier: names.originFailoverSetIdentifier(role),
+              Failover: role === 'primary' ? ('PRIMARY' as const) : ('SECONDARY' as const),
+              HealthCheckId: role === 'primary' ? primaryCheckId : undefined,
+              TTL: recordTtlSeconds,
+              ResourceRecords: [{ Value: names.regionalOriginDomainName(role) }],
+            },
+          },
+        ]),
       },
     }),
   );
@@ -243,7 +252,8 @@ export async function buildWorld(config: PlatformConfig, replicaLagSeconds: numb
   const targets: RunbookTargets = {
     primaryRegion,
     standbyRegion,
-    primaryHealthCheckId: String(endpointCheck.HealthCheck?.Id),
+    // As in the standby stack: the runbook reads the primary's health through the observer check.
+    primaryHealthCheckId: observerCheckId,
     dbInstanceIdentifier: replicaIdentifier,
     backupRetentionDays: RUNBOOK_DEFAULTS.backupRetentionDays,
     autoScalingGroupName: groupNames.standby,
@@ -266,11 +276,45 @@ export async function buildWorld(config: PlatformConfig, replicaLagSeconds: numb
   return {
     targets,
     hostedZoneId,
+    primaryRecordHealthCheckId: primaryCheckId,
     primaryDbIdentifier,
     albDnsNames,
     healthServer,
     clients,
     close: () => new Promise((resolve) => healthServer.close(() => resolve())),
+  };
+}
+
+/** Creates a health check with its `Name` tag, as the stacks tag them, and returns its id. */
+async function createHealthCheck(route53: Route53Client, name: string, config: HealthCheckConfig): Promise<string> {
+  const created = await route53.send(
+    new CreateHealthCheckCommand({ CallerReference: `drill-${name}-${Date.now()}`, HealthCheckConfig: config }),
+  );
+  const id = String(created.HealthCheck?.Id);
+  await route53.send(
+    new ChangeTagsForResourceCommand({
+      ResourceType: 'healthcheck',
+      ResourceId: id,
+      AddTags: [{ Key: 'Name', Value: name }],
+    }),
+  );
+  return id;
+}
+
+/**
+ * The HTTPS check of the primary's `/health` on its regional name, as `endpointHealthCheck` in
+ * lib/origin-failover.ts declares it: the primary's endpoint check and the standby's observer.
+ */
+function endpointHealthCheckConfig(names: PlatformNames, config: PlatformConfig): HealthCheckConfig {
+  const failover = config.edge.originFailover;
+  return {
+    Type: 'HTTPS',
+    FullyQualifiedDomainName: names.regionalOriginDomainName('primary'),
+    ResourcePath: HEALTH_CHECK_PATH,
+    Port: 443,
+    EnableSNI: true,
+    RequestInterval: failover.healthCheckIntervalSeconds,
+    FailureThreshold: failover.healthCheckFailureThreshold,
   };
 }
 
@@ -330,7 +374,16 @@ export async function observeWorld(world: DrillWorld, config: PlatformConfig) {
     switchAlarm: alarm.MetricAlarms?.[0]?.StateValue,
     records: (records.ResourceRecordSets ?? [])
       .filter((r) => r.Failover)
-      .map((r) => ({ setIdentifier: r.SetIdentifier, failover: r.Failover, target: r.AliasTarget?.DNSName })),
+      .map((r) => ({
+        type: r.Type,
+        setIdentifier: r.SetIdentifier,
+        failover: r.Failover,
+        healthCheckId: r.HealthCheckId,
+        ttl: r.TTL,
+        targets: (r.ResourceRecords ?? []).map((v) => v.Value),
+        alias: r.AliasTarget?.DNSName,
+      }))
+      .sort((a, b) => String(a.setIdentifier).localeCompare(String(b.setIdentifier))),
     metricNames: [...new Set((metrics.Metrics ?? []).map((m) => m.MetricName))].sort(),
   };
 }

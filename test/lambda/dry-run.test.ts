@@ -9,7 +9,10 @@ import { dbInstance, EXECUTION, group, lagSeries, mockAws, PRIMARY_ARN } from '.
 
 const aws = mockAws();
 
-/** A world where every step has work to do: a replica, a small fleet, switches on, the alarm OK. */
+/**
+ * A world where every step has work to do: a replica, a small fleet, switches on, the alarm OK, and
+ * the origin's failover CNAMEs as production declares them.
+ */
 beforeEach(() => {
   aws.reset();
   aws.route53.on(GetHealthCheckStatusCommand).resolves({ HealthCheckObservations: [] });
@@ -17,17 +20,20 @@ beforeEach(() => {
     ResourceRecordSets: [
       {
         Name: 'origin.photos.example.com.',
-        Type: 'A',
-        SetIdentifier: 'p',
+        Type: 'CNAME',
+        SetIdentifier: 'primary-us-east-1',
         Failover: 'PRIMARY',
-        AliasTarget: { DNSName: 'a.', HostedZoneId: 'Z1', EvaluateTargetHealth: false },
+        HealthCheckId: 'calculated-check-id',
+        TTL: 60,
+        ResourceRecords: [{ Value: 'us-east-1.origin.photos.example.com' }],
       },
       {
         Name: 'origin.photos.example.com.',
-        Type: 'A',
-        SetIdentifier: 's',
+        Type: 'CNAME',
+        SetIdentifier: 'standby-us-west-2',
         Failover: 'SECONDARY',
-        AliasTarget: { DNSName: 'b.', HostedZoneId: 'Z2', EvaluateTargetHealth: true },
+        TTL: 60,
+        ResourceRecords: [{ Value: 'us-west-2.origin.photos.example.com' }],
       },
     ],
     IsTruncated: false,

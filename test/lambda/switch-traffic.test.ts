@@ -122,6 +122,27 @@ describe('alarm mode (the data-plane switch)', () => {
 });
 
 describe('records mode (the control-plane fallback)', () => {
+  // The production shape (lib/origin-failover.ts, as in cdk.out/Primary.template.json and
+  // Standby.template.json): one failover CNAME per region, to that region's origin name, with the
+  // configured TTL; only the PRIMARY carries the calculated health check.
+  const PRIMARY_CNAME: ResourceRecordSet = {
+    Name: `${NAME}.`,
+    Type: 'CNAME',
+    SetIdentifier: 'primary-us-east-1',
+    Failover: 'PRIMARY',
+    HealthCheckId: 'calculated-check-id',
+    TTL: 60,
+    ResourceRecords: [{ Value: 'us-east-1.origin.photos.example.com' }],
+  };
+  const SECONDARY_CNAME: ResourceRecordSet = {
+    Name: `${NAME}.`,
+    Type: 'CNAME',
+    SetIdentifier: 'standby-us-west-2',
+    Failover: 'SECONDARY',
+    TTL: 60,
+    ResourceRecords: [{ Value: 'us-west-2.origin.photos.example.com' }],
+  };
+  // Alias A records to the ALBs: not what production declares, but the handler supports them.
   const PRIMARY: ResourceRecordSet = {
     Name: `${NAME}.`,
     Type: 'A',
@@ -152,85 +173,166 @@ describe('records mode (the control-plane fallback)', () => {
     ResourceRecords: [{ Value: '192.0.2.1' }],
   };
   const records = (...sets: ResourceRecordSet[]) => ({ ResourceRecordSets: sets, IsTruncated: false, MaxItems: 100 });
-
-  test('reads the records, then UPSERTs the PRIMARY with the SECONDARY target and every other field kept', async () => {
-    aws.route53.on(ListResourceRecordSetsCommand).resolves(records(PRIMARY, SECONDARY, OTHER));
+  const changesSent = () =>
+    aws.route53
+      .commandCalls(ChangeResourceRecordSetsCommand)
+      .flatMap((c) => c.args[0].input.ChangeBatch?.Changes ?? []);
+  const changeAccepted = () =>
     aws.route53.on(ChangeResourceRecordSetsCommand).resolves({
       ChangeInfo: { Id: '/change/C1', Status: 'PENDING', SubmittedAt: new Date() },
     });
 
-    const result = await handler(event({ mode: 'records' }));
+  describe('the production failover CNAMEs', () => {
+    test('UPSERTs the PRIMARY CNAME to the standby’s origin name, keeping its role, set identifier, TTL and health check', async () => {
+      aws.route53.on(ListResourceRecordSetsCommand).resolves(records(PRIMARY_CNAME, SECONDARY_CNAME, OTHER));
+      changeAccepted();
 
-    expect(aws.route53).toHaveReceivedCommandWith(ListResourceRecordSetsCommand, {
-      HostedZoneId: ZONE,
-      StartRecordName: NAME,
-    });
-    expect(aws.route53).toHaveReceivedCommandWith(ChangeResourceRecordSetsCommand, {
-      HostedZoneId: ZONE,
-      ChangeBatch: {
-        Comment: expect.stringContaining(EXECUTION.executionId),
-        Changes: [
-          {
-            Action: 'UPSERT',
-            ResourceRecordSet: {
-              Name: `${NAME}.`,
-              Type: 'A',
-              SetIdentifier: 'primary',
-              Failover: 'PRIMARY',
-              HealthCheckId: 'calculated-check-id',
-              AliasTarget: SECONDARY.AliasTarget,
-            },
+      const result = await handler(event({ mode: 'records' }));
+
+      expect(aws.route53).toHaveReceivedCommandWith(ChangeResourceRecordSetsCommand, {
+        HostedZoneId: ZONE,
+        ChangeBatch: { Comment: expect.stringContaining(EXECUTION.executionId), Changes: expect.any(Array) },
+      });
+      expect(changesSent()).toStrictEqual([
+        {
+          Action: 'UPSERT',
+          ResourceRecordSet: {
+            Name: `${NAME}.`,
+            Type: 'CNAME',
+            SetIdentifier: 'primary-us-east-1',
+            Failover: 'PRIMARY',
+            HealthCheckId: 'calculated-check-id',
+            TTL: 60,
+            ResourceRecords: [{ Value: 'us-west-2.origin.photos.example.com' }],
           },
-        ],
-      },
+        },
+      ]);
+      expect(aws.cloudwatch).not.toHaveReceivedAnyCommand();
+      expect(result).toMatchObject({
+        action: 'changed',
+        summary: expect.stringContaining('UPSERTed CNAME primary-us-east-1 of origin.photos.example.com'),
+      });
+      expect(result.details).toStrictEqual({
+        mode: 'records',
+        hostedZoneId: ZONE,
+        recordName: NAME,
+        previousPrimaryTargets: [{ type: 'CNAME', values: ['us-east-1.origin.photos.example.com'], ttl: 60 }],
+        upserted: ['CNAME primary-us-east-1'],
+        changeId: '/change/C1',
+      });
     });
-    expect(aws.cloudwatch).not.toHaveReceivedAnyCommand();
-    expect(result).toMatchObject({ action: 'changed', details: { changeId: '/change/C1' } });
+
+    test('the change never touches the SECONDARY and never flips the PRIMARY’s role (AWS would refuse; moto accepts)', async () => {
+      aws.route53.on(ListResourceRecordSetsCommand).resolves(records(PRIMARY_CNAME, SECONDARY_CNAME));
+      changeAccepted();
+
+      await handler(event({ mode: 'records' }));
+
+      const upserted = changesSent().map((c) => c.ResourceRecordSet);
+      expect(upserted.map((r) => [r?.SetIdentifier, r?.Failover])).toEqual([['primary-us-east-1', 'PRIMARY']]);
+    });
+
+    test('a rerun after the switch reports unchanged and sends no change', async () => {
+      const switched = { ...PRIMARY_CNAME, ResourceRecords: SECONDARY_CNAME.ResourceRecords };
+      aws.route53.on(ListResourceRecordSetsCommand).resolves(records(switched, SECONDARY_CNAME));
+
+      const result = await handler(event({ mode: 'records' }));
+
+      expect(result.action).toBe('unchanged');
+      expect(result.details).toMatchObject({
+        previousPrimaryTargets: [{ type: 'CNAME', values: ['us-west-2.origin.photos.example.com'], ttl: 60 }],
+        upserted: [],
+      });
+      expect(aws.commandsSent()).toEqual(['ListResourceRecordSetsCommand']);
+    });
+
+    test('a dry run plans the UPSERT and sends nothing but the read', async () => {
+      aws.route53.on(ListResourceRecordSetsCommand).resolves(records(PRIMARY_CNAME, SECONDARY_CNAME));
+
+      const result = await handler(event({ mode: 'records', dryRun: true }));
+
+      expect(result).toMatchObject({
+        action: 'planned',
+        summary: "would UPSERT CNAME primary-us-east-1 of origin.photos.example.com to the SECONDARY's target",
+        details: { upserted: ['CNAME primary-us-east-1'] },
+      });
+      expect(aws.commandsSent()).toEqual(['ListResourceRecordSetsCommand']);
+    });
   });
 
-  test('no change ever flips an existing record’s failover role', async () => {
-    const AAAA_PRIMARY = { ...PRIMARY, Type: 'AAAA' as const };
-    const AAAA_SECONDARY = { ...SECONDARY, Type: 'AAAA' as const };
-    aws.route53.on(ListResourceRecordSetsCommand).resolves(records(PRIMARY, SECONDARY, AAAA_PRIMARY, AAAA_SECONDARY));
-    aws.route53
-      .on(ChangeResourceRecordSetsCommand)
-      .resolves({ ChangeInfo: { Id: 'c', Status: 'PENDING', SubmittedAt: new Date() } });
+  describe('alias records', () => {
+    test('reads the records, then UPSERTs the PRIMARY with the SECONDARY target and every other field kept', async () => {
+      aws.route53.on(ListResourceRecordSetsCommand).resolves(records(PRIMARY, SECONDARY, OTHER));
+      changeAccepted();
 
-    await handler(event({ mode: 'records' }));
+      const result = await handler(event({ mode: 'records' }));
 
-    const existing = [PRIMARY, SECONDARY, AAAA_PRIMARY, AAAA_SECONDARY];
-    const changes = aws.route53
-      .commandCalls(ChangeResourceRecordSetsCommand)
-      .flatMap((c) => c.args[0].input.ChangeBatch?.Changes ?? []);
-    expect(changes).toHaveLength(2);
-    for (const change of changes) {
-      const before = existing.find(
-        (r) => r.Type === change.ResourceRecordSet?.Type && r.SetIdentifier === change.ResourceRecordSet?.SetIdentifier,
-      );
-      expect(change.Action).toBe('UPSERT');
-      expect(change.ResourceRecordSet?.Failover).toBe(before?.Failover);
-    }
-  });
+      expect(aws.route53).toHaveReceivedCommandWith(ListResourceRecordSetsCommand, {
+        HostedZoneId: ZONE,
+        StartRecordName: NAME,
+      });
+      expect(changesSent()).toStrictEqual([
+        {
+          Action: 'UPSERT',
+          ResourceRecordSet: {
+            Name: `${NAME}.`,
+            Type: 'A',
+            SetIdentifier: 'primary',
+            Failover: 'PRIMARY',
+            HealthCheckId: 'calculated-check-id',
+            AliasTarget: SECONDARY.AliasTarget,
+          },
+        },
+      ]);
+      expect(aws.cloudwatch).not.toHaveReceivedAnyCommand();
+      expect(result).toMatchObject({ action: 'changed', details: { changeId: '/change/C1' } });
+    });
 
-  test('records already pointing at the standby get no change', async () => {
-    aws.route53
-      .on(ListResourceRecordSetsCommand)
-      .resolves(records({ ...PRIMARY, AliasTarget: SECONDARY.AliasTarget }, SECONDARY));
+    test('with a pair of each type, only the two PRIMARY records change, each keeping its role', async () => {
+      const AAAA_PRIMARY = { ...PRIMARY, Type: 'AAAA' as const };
+      const AAAA_SECONDARY = { ...SECONDARY, Type: 'AAAA' as const };
+      aws.route53.on(ListResourceRecordSetsCommand).resolves(records(PRIMARY, SECONDARY, AAAA_PRIMARY, AAAA_SECONDARY));
+      changeAccepted();
 
-    expect((await handler(event({ mode: 'records' }))).action).toBe('unchanged');
-    expect(aws.route53).not.toHaveReceivedCommand(ChangeResourceRecordSetsCommand);
-  });
+      await handler(event({ mode: 'records' }));
 
-  test('a dry run changes no record', async () => {
-    aws.route53.on(ListResourceRecordSetsCommand).resolves(records(PRIMARY, SECONDARY));
+      expect(
+        changesSent().map((c) => [
+          c.Action,
+          c.ResourceRecordSet?.Type,
+          c.ResourceRecordSet?.SetIdentifier,
+          c.ResourceRecordSet?.Failover,
+        ]),
+      ).toEqual([
+        ['UPSERT', 'A', 'primary', 'PRIMARY'],
+        ['UPSERT', 'AAAA', 'primary', 'PRIMARY'],
+      ]);
+    });
 
-    expect((await handler(event({ mode: 'records', dryRun: true }))).action).toBe('planned');
-    expect(aws.route53).not.toHaveReceivedCommand(ChangeResourceRecordSetsCommand);
+    test('records already pointing at the standby get no change', async () => {
+      aws.route53
+        .on(ListResourceRecordSetsCommand)
+        .resolves(records({ ...PRIMARY, AliasTarget: SECONDARY.AliasTarget }, SECONDARY));
+
+      expect((await handler(event({ mode: 'records' }))).action).toBe('unchanged');
+      expect(aws.route53).not.toHaveReceivedCommand(ChangeResourceRecordSetsCommand);
+    });
+
+    test('a dry run changes no record', async () => {
+      aws.route53.on(ListResourceRecordSetsCommand).resolves(records(PRIMARY, SECONDARY));
+
+      expect((await handler(event({ mode: 'records', dryRun: true }))).action).toBe('planned');
+      expect(aws.route53).not.toHaveReceivedCommand(ChangeResourceRecordSetsCommand);
+    });
   });
 
   test.each([
-    ['two PRIMARY records', [PRIMARY, { ...PRIMARY, SetIdentifier: 'other' }, SECONDARY], 'UnexpectedState'],
-    ['no SECONDARY', [PRIMARY], 'UnexpectedState'],
+    [
+      'two PRIMARY records',
+      [PRIMARY_CNAME, { ...PRIMARY_CNAME, SetIdentifier: 'other' }, SECONDARY_CNAME],
+      'UnexpectedState',
+    ],
+    ['no SECONDARY', [PRIMARY_CNAME], 'UnexpectedState'],
     ['no failover record', [OTHER], 'ResourceNotFound'],
   ])('a zone with %s is refused untouched', async (_label, sets, name) => {
     aws.route53.on(ListResourceRecordSetsCommand).resolves(records(...sets));
@@ -240,7 +342,7 @@ describe('records mode (the control-plane fallback)', () => {
   });
 
   test('PriorRequestNotComplete is TransientAwsError, for the state machine to retry', async () => {
-    aws.route53.on(ListResourceRecordSetsCommand).resolves(records(PRIMARY, SECONDARY));
+    aws.route53.on(ListResourceRecordSetsCommand).resolves(records(PRIMARY_CNAME, SECONDARY_CNAME));
     aws.route53
       .on(ChangeResourceRecordSetsCommand)
       .rejects(new PriorRequestNotComplete({ message: 'busy', $metadata: {} }));

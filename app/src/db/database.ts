@@ -102,7 +102,7 @@ export class Database {
   async close(): Promise<void> {
     this.writeBreaker.shutdown();
     this.readBreaker?.shutdown();
-    await Promise.all([this.writer.end(), this.reader?.end()]);
+    await Promise.all([endPool(this.writer), this.reader && endPool(this.reader)]);
   }
 
   private async guard<T>(breaker: Breaker, name: string, work: () => Promise<T>): Promise<T> {
@@ -115,11 +115,51 @@ export class Database {
   }
 }
 
+/** The connected clients of each pool, for `endPool`. */
+const openClients = new WeakMap<pg.Pool, Set<pg.PoolClient>>();
+
 function createPool(config: pg.PoolConfig, name: string, logger: FastifyBaseLogger): pg.Pool {
   const pool = new pg.Pool({ connectionTimeoutMillis: 2_000, idleTimeoutMillis: 30_000, ...config });
   // An idle client whose server went away emits here; without a listener the process would crash.
-  pool.on('error', (err) => logger.warn({ err, pool: name }, 'idle database client failed'));
+  pool.on('error', (err) => logger.warn({ err: idleClientError(err), pool: name }, 'idle database client failed'));
+  const open = new Set<pg.PoolClient>();
+  pool.on('connect', (client) => open.add(client));
+  pool.on('remove', (client) => open.delete(client));
+  openClients.set(pool, open);
   return pool;
+}
+
+/**
+ * Ends `pool` and waits until each of its connections has closed. `pool.end()` resolves once no client is checked
+ * out, while the idle ones are still saying goodbye to the server: a server stopped right then (the dev run's
+ * PostgreSQL, after the service closed) would break them, and each would log as a failed idle client.
+ */
+async function endPool(pool: pg.Pool): Promise<void> {
+  const open = openClients.get(pool) ?? new Set();
+  const closed = new Promise<void>((resolve) => {
+    // Registered after the tracking listener, so it sees each removal already applied.
+    const check = () => {
+      if (open.size > 0) return;
+      pool.off('remove', check);
+      resolve();
+    };
+    pool.on('remove', check);
+    check();
+  });
+  await pool.end();
+  await closed;
+}
+
+/**
+ * What is worth logging of an idle client's error: its message and code (a SQLSTATE such as 57P01,
+ * or a socket's ECONNRESET). pg-pool hangs the whole client on the error (`err.client`), which
+ * pino's err serializer would log field by field, about 4 KB a line; the stack is the protocol
+ * parser's or the socket's, never the service's.
+ */
+function idleClientError(err: Error & { code?: unknown }): Error {
+  const logged = Object.assign(new Error(err.message), err.code === undefined ? {} : { code: err.code });
+  logged.stack = undefined;
+  return logged;
 }
 
 /**
