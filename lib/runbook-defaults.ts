@@ -10,7 +10,7 @@ export const RUNBOOK_DEFAULTS = {
   healthCheckIntervalSeconds: 30,
   /** Failed checks in a row before Route 53 counts the primary unhealthy. */
   healthCheckFailureThreshold: 3,
-  /** TTL the failover name answers with: an alias to an ALB answers with the ALB's 60 s. */
+  /** TTL of the failover CNAME `origin.<domain>` (`edge.originFailover.recordTtlSeconds` in production). */
   dnsTtlSeconds: 60,
   /** The promoted instance keeps automated backups this long (the seed's 30 days of snapshots). */
   backupRetentionDays: 30,
