@@ -229,7 +229,8 @@ describe('invalid configuration fails synth naming the key, the value and what i
     expect(error.problems.map((p) => p.key)).toEqual(['account', 'primary.network.natGateways']);
   });
 
-  test('the CDK app exits non-zero with the message on stderr and writes no template', () => {
+  /** Runs the CDK app as `cdk synth` does, with `context` over cdk.json's and `env` added. */
+  function runApp(context: Record<string, unknown>, env: Record<string, string> = {}) {
     const outdir = mkdtempSync(join(tmpdir(), 'bad-config-'));
     const result = spawnSync(process.execPath, ['--import', 'tsx', 'bin/photo-platform.ts'], {
       cwd: join(__dirname, '..'),
@@ -237,31 +238,28 @@ describe('invalid configuration fails synth naming the key, the value and what i
       env: {
         ...process.env,
         CDK_OUTDIR: outdir,
-        CDK_CONTEXT_JSON: JSON.stringify({ ...CDK_JSON_CONTEXT, profile: 'huge' }),
+        CDK_CONTEXT_JSON: JSON.stringify({ ...CDK_JSON_CONTEXT, ...context }),
+        ...env,
       },
     });
+    return { result, templates: readdirSync(outdir).filter((f) => f.endsWith('.template.json')) };
+  }
+
+  test('the CDK app exits non-zero with the message on stderr and writes no template', () => {
+    const { result, templates } = runApp({ profile: 'huge' });
 
     expect(result.status).toBe(1);
     expect(result.stderr).toContain('profile: got "huge"; allowed: one of production, development');
     expect(result.stderr).not.toMatch(/\n\s+at /);
+    expect(templates).toEqual([]);
   });
 
   test('a bad bundle cache setting stops the CDK app the same way', () => {
-    const outdir = mkdtempSync(join(tmpdir(), 'bad-bundle-setting-'));
-    const result = spawnSync(process.execPath, ['--import', 'tsx', 'bin/photo-platform.ts'], {
-      cwd: join(__dirname, '..'),
-      encoding: 'utf8',
-      env: {
-        ...process.env,
-        CDK_OUTDIR: outdir,
-        CDK_CONTEXT_JSON: JSON.stringify(CDK_JSON_CONTEXT),
-        PHOTO_PLATFORM_BUNDLE_CACHE: 'false',
-      },
-    });
+    const { result, templates } = runApp({}, { PHOTO_PLATFORM_BUNDLE_CACHE: 'false' });
 
     expect(result.status).toBe(1);
     expect(result.stderr).toContain('PHOTO_PLATFORM_BUNDLE_CACHE: got "false"; allowed: "on" (the default) or "off"');
     expect(result.stderr).not.toMatch(/\n\s+at /);
-    expect(readdirSync(outdir).filter((f) => f.endsWith('.template.json'))).toEqual([]);
+    expect(templates).toEqual([]);
   });
 });

@@ -1,18 +1,18 @@
-import { App, SecretValue, Stack } from 'aws-cdk-lib';
+import { App, Stack } from 'aws-cdk-lib';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
-import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import { edgeProfile } from '../lib/config/edge';
-import { API_PATH_PATTERNS, EdgeDistribution, MEDIA_FAILOVER_STATUS_CODES } from '../lib/edge-distribution';
+import { API_PATH_PATTERNS, MEDIA_FAILOVER_STATUS_CODES } from '../lib/edge-distribution';
 import { FailoverSwitch } from '../lib/failover-switch';
 import { HEALTH_CHECK_PATH } from '../lib/fleet';
 import { PlatformNames } from '../lib/names';
 import { OriginFailoverRecords } from '../lib/origin-failover';
 import { MANAGED_RULE_GROUPS } from '../lib/web-acl';
 import { CDK_JSON_CONTEXT, configProblemsFor, only, platformFor } from './helpers/platform';
+import { probeDistribution } from './helpers/probe-distribution';
 
 process.env.CDK_VALIDATION = 'false';
 
@@ -457,28 +457,7 @@ describe('every CloudFront certificate is in us-east-1', () => {
   });
 
   test('a certificate from another region is refused at synth', () => {
-    const app = new App({ context: CDK_JSON_CONTEXT });
-    const stack = new Stack(app, 'Edge', { env: { account: '123456789012', region: 'us-east-1' } });
-    const certificate = acm.Certificate.fromCertificateArn(
-      stack,
-      'Certificate',
-      'arn:aws:acm:eu-west-1:123456789012:certificate/11111111-2222-3333-4444-555555555555',
-    );
-
-    expect(
-      () =>
-        new EdgeDistribution(stack, 'Distribution', {
-          config: edgeProfile('production'),
-          domainName: 'photos.example.com',
-          certificate,
-          webAclArn: 'arn:aws:wafv2:us-east-1:123456789012:global/webacl/x/1',
-          mediaBucket: { bucketName: 'media-a', region: 'us-east-1' },
-          mediaReplicaBucket: { bucketName: 'media-b', region: 'us-west-2' },
-          apiOriginDomainName: 'origin.photos.example.com',
-          apiOriginHeader: { name: 'X-Origin-Verify', value: SecretValue.secretsManager('origin-verify') },
-          accessLogDeliveryNames: { source: 'a', destination: 'b' },
-        }),
-    ).toThrow(
+    expect(() => probeDistribution({}, 'eu-west-1')).toThrow(
       'EdgeDistribution: certificate is in eu-west-1; allowed: a certificate in us-east-1, the only region CloudFront reads certificates from',
     );
   });

@@ -1,22 +1,14 @@
-import { App, SecretValue, Stack } from 'aws-cdk-lib';
+import { SecretValue, Stack } from 'aws-cdk-lib';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
-import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { edgeProfile, ORIGIN_VERIFY_HEADER, validateEdge } from '../lib/config/edge';
-import { EdgeDistribution } from '../lib/edge-distribution';
 import { HEALTH_CHECK_PATH, LISTENER_RULE_PRIORITIES, ORIGIN_REFUSAL_BODY } from '../lib/fleet';
 import { PlatformNames } from '../lib/names';
 import { ORIGIN_SECRET_LENGTH, originVerification } from '../lib/origin-verify';
 import { failoverRunbookPropsFromConfig } from '../lib/runbook';
 import { findCrossRegionReferences } from './helpers/cross-region';
-import {
-  buildPlatform,
-  CDK_JSON_CONTEXT,
-  configProblemsFor,
-  only,
-  platformFor,
-  type SynthesizedPlatform,
-} from './helpers/platform';
+import { buildPlatform, configProblemsFor, only, platformFor, type SynthesizedPlatform } from './helpers/platform';
+import { probeDistribution } from './helpers/probe-distribution';
 import { probeFleet } from './helpers/probe-fleet';
 
 process.env.CDK_VALIDATION = 'false';
@@ -357,28 +349,10 @@ describe('the constructs refuse the secret in plain text', () => {
   });
 
   test('the distribution refuses a plain header value', () => {
-    const stack = new Stack(new App({ context: CDK_JSON_CONTEXT }), 'Edge', {
-      env: { account: '123456789012', region: 'us-east-1' },
-    });
-    const certificate = acm.Certificate.fromCertificateArn(
-      stack,
-      'Certificate',
-      'arn:aws:acm:us-east-1:123456789012:certificate/11111111-2222-3333-4444-555555555555',
-    );
-
-    expect(
-      () =>
-        new EdgeDistribution(stack, 'Distribution', {
-          config: edgeProfile('production'),
-          domainName: 'photos.example.com',
-          certificate,
-          webAclArn: 'arn:aws:wafv2:us-east-1:123456789012:global/webacl/x/1',
-          mediaBucket: { bucketName: 'media-a', region: 'us-east-1' },
-          mediaReplicaBucket: { bucketName: 'media-b', region: 'us-west-2' },
-          apiOriginDomainName: 'origin.photos.example.com',
-          apiOriginHeader: { name: ORIGIN_VERIFY_HEADER, value: SecretValue.unsafePlainText('hunter2') },
-          accessLogDeliveryNames: { source: 'a', destination: 'b' },
-        }),
+    expect(() =>
+      probeDistribution({
+        apiOriginHeader: { name: ORIGIN_VERIFY_HEADER, value: SecretValue.unsafePlainText('hunter2') },
+      }),
     ).toThrow('EdgeDistribution: apiOriginHeader.value is a plain value; allowed: a Secrets Manager dynamic reference');
   });
 });

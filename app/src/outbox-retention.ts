@@ -1,6 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Database } from './db/database';
 import type { OutboxStream } from './outbox';
+import { PeriodicTask } from './periodic';
 
 /** A topic name as OutboxRelay accepts it: dotted lowercase words. */
 const TOPIC = /^[a-z]+(\.[a-z]+)*$/;
@@ -35,16 +36,19 @@ export interface OutboxRetentionProps {
  * what it deletes.
  */
 export class OutboxRetention {
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<unknown>;
-  private readonly intervalMs: number;
+  private readonly task: PeriodicTask;
   private readonly batchSize: number;
   private readonly deleteSql: string;
 
   constructor(private readonly props: OutboxRetentionProps) {
     // A batch size below 1 would repeat its empty DELETE without end; an interval below 1 ms would not pause.
     positiveInteger('retentionHours', props.retentionHours);
-    this.intervalMs = positiveInteger('intervalMs', props.intervalMs ?? 600_000);
+    const intervalMs = positiveInteger('intervalMs', props.intervalMs ?? 600_000);
+    this.task = new PeriodicTask(
+      () => this.sweep(),
+      intervalMs,
+      () => props.active?.() !== false,
+    );
     this.batchSize = positiveInteger('batchSize', props.batchSize ?? 1_000);
     const taken = props.streams.map((stream, i) => {
       if (!stream.topics) return `${stream.doneColumn} IS NOT NULL`;
@@ -77,24 +81,21 @@ export class OutboxRetention {
   }
 
   start(): void {
-    const { logger } = this.props;
-    this.timer = setInterval(() => {
-      if (this.running || this.props.active?.() === false) return;
-      this.running = this.pruneOnce()
-        .then((removed) => {
-          if (removed > 0) logger.info({ removed }, 'outbox retention removed old events');
-        })
-        .catch((err) => logger.warn({ err }, 'outbox retention sweep failed; retrying next sweep'))
-        .finally(() => {
-          this.running = undefined;
-        });
-    }, this.intervalMs);
-    this.timer.unref();
+    this.task.start();
   }
 
   async stop(): Promise<void> {
-    clearInterval(this.timer);
-    await this.running;
+    await this.task.stop();
+  }
+
+  private async sweep(): Promise<void> {
+    const { logger } = this.props;
+    try {
+      const removed = await this.pruneOnce();
+      if (removed > 0) logger.info({ removed }, 'outbox retention removed old events');
+    } catch (err) {
+      logger.warn({ err }, 'outbox retention sweep failed; retrying next sweep');
+    }
   }
 }
 

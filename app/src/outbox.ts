@@ -1,5 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Database } from './db/database';
+import { PeriodicTask } from './periodic';
 
 /** One event from the outbox table. */
 export interface OutboxEvent {
@@ -58,18 +59,20 @@ export interface OutboxRelayProps {
  * once: a crash between publish and commit hands the batch over again, so consumers dedupe on the event id.
  */
 export class OutboxRelay {
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<unknown>;
+  private readonly task: PeriodicTask;
   private failing = false;
   private readonly stream: OutboxStream;
-  private readonly pollMs: number;
   private readonly batchSize: number;
   private readonly selectSql: string;
 
   constructor(private readonly props: OutboxRelayProps) {
     this.stream = props.stream ?? KAFKA_STREAM;
-    this.pollMs = props.pollMs ?? 1_000;
     this.batchSize = props.batchSize ?? 100;
+    this.task = new PeriodicTask(
+      () => this.drain(),
+      props.pollMs ?? 1_000,
+      () => props.active?.() !== false,
+    );
     const { doneColumn, topics } = this.stream;
     if (topics?.some((t) => !/^[a-z]+(\.[a-z]+)*$/.test(t))) {
       throw new Error(`OutboxRelay: topics must be dotted lowercase names, got ${JSON.stringify(topics)}`);
@@ -99,33 +102,28 @@ export class OutboxRelay {
   }
 
   start(): void {
+    this.task.start();
+  }
+
+  /** Hands over batches until the outbox is drained; a failure is logged once per outage. */
+  private async drain(): Promise<void> {
     const { logger } = this.props;
-    const tick = async () => {
-      try {
-        while ((await this.relayOnce()) === this.batchSize) {
-          // A full batch: more are waiting.
-        }
-        if (this.failing) logger.info({ stream: this.stream.name }, 'outbox relay recovered');
-        this.failing = false;
-      } catch (err) {
-        // Every poll fails the same way during an outage: warn once, then keep it to debug.
-        if (this.failing) logger.debug({ err, stream: this.stream.name }, 'outbox relay still failing');
-        else logger.warn({ err, stream: this.stream.name }, 'outbox relay failed; retrying every poll');
-        this.failing = true;
+    try {
+      while ((await this.relayOnce()) === this.batchSize) {
+        // A full batch: more are waiting.
       }
-    };
-    this.timer = setInterval(() => {
-      if (this.running || this.props.active?.() === false) return;
-      this.running = tick().finally(() => {
-        this.running = undefined;
-      });
-    }, this.pollMs);
-    this.timer.unref();
+      if (this.failing) logger.info({ stream: this.stream.name }, 'outbox relay recovered');
+      this.failing = false;
+    } catch (err) {
+      // Every poll fails the same way during an outage: warn once, then keep it to debug.
+      if (this.failing) logger.debug({ err, stream: this.stream.name }, 'outbox relay still failing');
+      else logger.warn({ err, stream: this.stream.name }, 'outbox relay failed; retrying every poll');
+      this.failing = true;
+    }
   }
 
   async stop(): Promise<void> {
-    clearInterval(this.timer);
-    await this.running;
+    await this.task.stop();
     await this.props.publisher.close();
   }
 }

@@ -5,7 +5,16 @@ import { GetHealthCheckStatusCommand, ListResourceRecordSetsCommand } from '@aws
 import { GetParameterCommand } from '@aws-sdk/client-ssm';
 import { RUNBOOK_STEPS, staticStepFields } from '../../lib/runbook-steps';
 import { HANDLERS } from '../../scripts/drill/runbook';
-import { dbInstance, EXECUTION, group, lagSeries, mockAws, PRIMARY_ARN } from './helpers';
+import {
+  dbInstance,
+  EXECUTION,
+  group,
+  lagSeries,
+  mockAws,
+  PRIMARY_ARN,
+  PRIMARY_CNAME,
+  SECONDARY_CNAME,
+} from './helpers';
 
 const aws = mockAws();
 
@@ -17,25 +26,7 @@ beforeEach(() => {
   aws.reset();
   aws.route53.on(GetHealthCheckStatusCommand).resolves({ HealthCheckObservations: [] });
   aws.route53.on(ListResourceRecordSetsCommand).resolves({
-    ResourceRecordSets: [
-      {
-        Name: 'origin.photos.example.com.',
-        Type: 'CNAME',
-        SetIdentifier: 'primary-us-east-1',
-        Failover: 'PRIMARY',
-        HealthCheckId: 'calculated-check-id',
-        TTL: 60,
-        ResourceRecords: [{ Value: 'us-east-1.origin.photos.example.com' }],
-      },
-      {
-        Name: 'origin.photos.example.com.',
-        Type: 'CNAME',
-        SetIdentifier: 'standby-us-west-2',
-        Failover: 'SECONDARY',
-        TTL: 60,
-        ResourceRecords: [{ Value: 'us-west-2.origin.photos.example.com' }],
-      },
-    ],
+    ResourceRecordSets: [PRIMARY_CNAME, SECONDARY_CNAME],
     IsTruncated: false,
     MaxItems: 100,
   });

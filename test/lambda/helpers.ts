@@ -1,7 +1,7 @@
 import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { RDSClient } from '@aws-sdk/client-rds';
-import { Route53Client } from '@aws-sdk/client-route-53';
+import { type ResourceRecordSet, Route53Client } from '@aws-sdk/client-route-53';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import { logger } from '../../lambda/shared/step';
@@ -111,3 +111,27 @@ export function lagSeries(values: number[]) {
     ],
   } as never;
 }
+
+/**
+ * The origin's failover pair as production declares it (lib/origin-failover.ts, in the Primary and Standby
+ * templates): one CNAME per region to that region's origin name, the configured TTL, and the calculated health
+ * check on the PRIMARY only.
+ */
+export const ORIGIN_RECORD_NAME = 'origin.photos.example.com';
+export const PRIMARY_CNAME: ResourceRecordSet = {
+  Name: `${ORIGIN_RECORD_NAME}.`,
+  Type: 'CNAME',
+  SetIdentifier: 'primary-us-east-1',
+  Failover: 'PRIMARY',
+  HealthCheckId: 'calculated-check-id',
+  TTL: 60,
+  ResourceRecords: [{ Value: 'us-east-1.origin.photos.example.com' }],
+};
+export const SECONDARY_CNAME: ResourceRecordSet = {
+  Name: `${ORIGIN_RECORD_NAME}.`,
+  Type: 'CNAME',
+  SetIdentifier: 'standby-us-west-2',
+  Failover: 'SECONDARY',
+  TTL: 60,
+  ResourceRecords: [{ Value: 'us-west-2.origin.photos.example.com' }],
+};

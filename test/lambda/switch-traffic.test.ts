@@ -11,7 +11,7 @@ import {
   type ResourceRecordSet,
 } from '@aws-sdk/client-route-53';
 import { breachingValue, handler } from '../../lambda/switch-traffic';
-import { EXECUTION, mockAws } from './helpers';
+import { EXECUTION, mockAws, PRIMARY_CNAME, SECONDARY_CNAME } from './helpers';
 
 const aws = mockAws();
 beforeEach(() => aws.reset());
@@ -122,26 +122,7 @@ describe('alarm mode (the data-plane switch)', () => {
 });
 
 describe('records mode (the control-plane fallback)', () => {
-  // The production shape (lib/origin-failover.ts, as in cdk.out/Primary.template.json and
-  // Standby.template.json): one failover CNAME per region, to that region's origin name, with the
-  // configured TTL; only the PRIMARY carries the calculated health check.
-  const PRIMARY_CNAME: ResourceRecordSet = {
-    Name: `${NAME}.`,
-    Type: 'CNAME',
-    SetIdentifier: 'primary-us-east-1',
-    Failover: 'PRIMARY',
-    HealthCheckId: 'calculated-check-id',
-    TTL: 60,
-    ResourceRecords: [{ Value: 'us-east-1.origin.photos.example.com' }],
-  };
-  const SECONDARY_CNAME: ResourceRecordSet = {
-    Name: `${NAME}.`,
-    Type: 'CNAME',
-    SetIdentifier: 'standby-us-west-2',
-    Failover: 'SECONDARY',
-    TTL: 60,
-    ResourceRecords: [{ Value: 'us-west-2.origin.photos.example.com' }],
-  };
+  // PRIMARY_CNAME and SECONDARY_CNAME (helpers.ts) are the production shape.
   // Alias A records to the ALBs: not what production declares, but the handler supports them.
   const PRIMARY: ResourceRecordSet = {
     Name: `${NAME}.`,
