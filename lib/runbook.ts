@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import { Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -11,7 +10,7 @@ import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import type { PlatformConfig } from './config/types';
 import { type FailoverInProgressMetric, PlatformNames } from './names';
-import { RUNBOOK_HANDLER, runbookBundleDir } from './runbook-bundle';
+import { runbookBundleDir, runbookHandler } from './runbook-bundle';
 import { productionCapacity, RUNBOOK_DEFAULTS } from './runbook-defaults';
 import {
   type FleetCapacity,
@@ -233,9 +232,10 @@ export class FailoverRunbook extends Construct {
 
     const functions = {} as Record<RunbookStep, lambda.Function>;
     const steps = new Construct(this, 'Steps');
-    const bundles = runbookBundleDir();
+    // One asset for all ten functions, each running its own entry of it: CDK stages and uploads the bundle once.
+    const code = lambda.Code.fromAsset(runbookBundleDir());
     for (const step of RUNBOOK_STEPS) {
-      functions[step] = createStepFunction(steps, step, join(bundles, step), props.logsKey, retention);
+      functions[step] = createStepFunction(steps, step, code, props.logsKey, retention);
     }
     this.functions = functions;
     this.grantStepPermissions(props, stack);
@@ -564,11 +564,11 @@ export class FailoverRunbook extends Construct {
   }
 }
 
-/** One step's function: its own role, its own encrypted log group, the bundled handler. */
+/** One step's function: its own role, its own encrypted log group, its entry in the shared bundle. */
 function createStepFunction(
   scope: Construct,
   step: RunbookStep,
-  bundleDir: string,
+  code: lambda.Code,
   logsKey: kms.IKey,
   retention: logs.RetentionDays,
 ) {
@@ -587,8 +587,8 @@ function createStepFunction(
   logGroup.grantWrite(role);
 
   return new lambda.Function(scope, id, {
-    code: lambda.Code.fromAsset(bundleDir),
-    handler: RUNBOOK_HANDLER,
+    code,
+    handler: runbookHandler(step),
     description: `Failover runbook: ${step}`,
     runtime: RUNBOOK_RUNTIME,
     architecture: lambda.Architecture.ARM_64,

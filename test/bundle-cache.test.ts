@@ -195,6 +195,36 @@ test.each([
   expect(cachedBuild('fixture', options, cacheDir)).toBe(first);
 });
 
+test('a split ES module build (entries in directories, shared chunks) is reused, and built again without a chunk', () => {
+  writeFileSync(
+    join(work, 'src', 'other.ts'),
+    "import { greeting } from './greeting';\nexport const other = greeting;\n",
+  );
+  const split: CachedBuildOptions = {
+    ...options,
+    entryPoints: { 'main/index': join(work, 'src', 'main.ts'), 'other/index': join(work, 'src', 'other.ts') },
+    format: 'esm',
+    splitting: true,
+    outExtension: { '.js': '.mjs' },
+  };
+  const first = cachedBuild('fixture', split, cacheDir);
+  const files = readdirSync(first, { recursive: true, encoding: 'utf8' }).sort();
+  const chunk = files.find((f) => /^chunk-[A-Z0-9]+\.mjs$/.test(f));
+  expect(files).toEqual(expect.arrayContaining(['main/index.mjs', 'other/index.mjs']));
+  expect(chunk).toBeDefined();
+  const manifest = JSON.parse(readFileSync(join(cacheDir, 'fixture.json'), 'utf8'));
+  expect(Object.keys(manifest.outputs).sort()).toEqual(files.filter((f) => f.endsWith('.mjs')));
+  writeFileSync(join(first, 'marker'), '');
+  expect(cachedBuild('fixture', split, cacheDir)).toBe(first);
+  expect(existsSync(join(first, 'marker'))).toBe(true);
+
+  rmSync(join(first, chunk as string));
+  const second = cachedBuild('fixture', split, cacheDir);
+
+  expect(second).toBe(first);
+  expect(readFileSync(join(second, chunk as string), 'utf8')).toContain('hello');
+});
+
 test.each([
   ['a record that is null', (inputs: Record<string, unknown>, key: string) => ({ ...inputs, [key]: null })],
   ['a record without its fields', (inputs: Record<string, unknown>, key: string) => ({ ...inputs, [key]: {} })],
