@@ -1,24 +1,19 @@
 #!/usr/bin/env node
-import { App, Validations } from 'aws-cdk-lib';
-import { AwsSolutionsChecks } from 'cdk-nag';
-import { BundleError } from '../lib/bundle-cache';
-import { ConfigError } from '../lib/config/errors';
-import { loadConfig } from '../lib/config/load';
-import type { PlatformConfig } from '../lib/config/types';
-import { acknowledgeNagFindings } from '../lib/nag-acknowledgements';
-import { createPlatform } from '../lib/platform';
+/**
+ * The CDK app that cdk.json starts (`lib/app.ts`).
+ *
+ * The service's and the runbook's bundles start building first, in a worker thread, and the rest of the app is
+ * loaded after: esbuild works while CDK's modules load and the stacks before the first bundle are built, and the
+ * constructs that ship a bundle wait for it there. With both bundles in the cache, no worker starts.
+ */
+import { buildInBackground } from '../lib/bundle-cache';
+import { RUNBOOK_BUILD } from '../lib/runbook-bundle';
+import { SERVICE_BUILD } from '../lib/service-bundle';
 
-const app = new App();
-
-let config: PlatformConfig;
 try {
-  config = loadConfig((key) => app.node.tryGetContext(key));
-  createPlatform(app, config);
-} catch (error) {
-  if (!(error instanceof ConfigError || error instanceof BundleError)) throw error;
-  process.stderr.write(`${error.message}\n`);
-  process.exit(1);
+  buildInBackground([SERVICE_BUILD, RUNBOOK_BUILD]);
+} catch {
+  // Only a head start: the constructs' own builds meet the same problem (a bad bundle setting) and report it.
 }
-
-acknowledgeNagFindings(app, config);
-Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+// Required here, not imported at the top, so that it loads after the builds started.
+(require('../lib/app') as typeof import('../lib/app')).runApp();

@@ -15,6 +15,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
+import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from 'node:worker_threads';
 import { type BuildOptions, buildSync, version as esbuildVersion } from 'esbuild';
 
 /** The repository root: esbuild's working directory, so input paths in the manifest are relative to it. */
@@ -53,7 +54,7 @@ interface Manifest {
   readonly outputs: Readonly<Record<string, number>>;
 }
 
-/** With the cache off: the builds this process made, by cache directory, name and options. */
+/** With the cache off: the builds this process made, by `buildKey` (cache directory, name and options). */
 const freshBuilds = new Map<string, string>();
 
 /**
@@ -61,6 +62,9 @@ const freshBuilds = new Map<string, string>();
  * same name lands.
  */
 const STALE_BUILD_AGE_MS = 10 * 60 * 1000;
+
+/** The start of the name of a build being written (`.build-<name>-<pid>-<random>`), renamed into place when done. */
+const WORK_PREFIX = '.build-';
 
 /**
  * Runs an esbuild build, or returns the output of an identical earlier one, and returns the directory holding
@@ -80,24 +84,110 @@ const STALE_BUILD_AGE_MS = 10 * 60 * 1000;
  * A build directory that lost a file or whose files changed size (a partly deleted cache) is not a hit: it is
  * built again and the damaged directory replaced.
  *
+ * An input saved while its build runs (a second save during `cdk watch`) leaves that build out of the cache:
+ * the synth that started it uses it, and the next one builds again.
+ *
  * Safe for concurrent processes (jest workers): a build is written to a private directory and renamed into
  * place; two processes that build the same inputs produce the same directory name and the second one's copy is
  * dropped.
+ *
+ * When `buildInBackground` started the same build, this waits for it instead of building again.
  */
 export function cachedBuild(name: string, options: CachedBuildOptions, cacheDir = DEFAULT_BUNDLE_CACHE_DIR): string {
+  const key = buildKey(name, options, cacheDir);
+  const started = inBackground.get(key);
+  if (started) {
+    inBackground.delete(key);
+    return finish(started.build, () => started.channel.answer(started.index));
+  }
+  const found = lookUp(name, options, cacheDir);
+  return 'dir' in found ? found.dir : finish(found.build, () => runEsbuild(found.build.esbuildOptions));
+}
+
+/** A bundle to build: what `cachedBuild` is called with. */
+export interface BuildRequest {
+  readonly name: string;
+  readonly options: CachedBuildOptions;
+  /** @default DEFAULT_BUNDLE_CACHE_DIR */
+  readonly cacheDir?: string;
+}
+
+/**
+ * Starts the builds among `requests` that the cache does not hold, in a worker thread, and returns at once. A
+ * later `cachedBuild` of the same name, options and cache directory waits for that build and records it as its
+ * own would have been: same cache entry, same errors. The app calls this first, so that esbuild runs while CDK's
+ * modules load and the constructs before the first bundle are built, rather than stopping the synth for it.
+ *
+ * The worker only runs esbuild, one build after the other in the order given; the cache's bookkeeping stays on
+ * the calling thread. A failure in the worker is reported by the `cachedBuild` that waits for the build.
+ */
+export function buildInBackground(requests: readonly BuildRequest[]): void {
+  const builds: PendingBuild[] = [];
+  for (const { name, options, cacheDir = DEFAULT_BUNDLE_CACHE_DIR } of requests) {
+    const key = buildKey(name, options, cacheDir);
+    if (inBackground.has(key)) continue;
+    const found = lookUp(name, options, cacheDir);
+    if ('build' in found) builds.push(found.build);
+  }
+  if (builds.length === 0) return;
+  const channel = new WorkerChannel(builds.map((build) => build.esbuildOptions));
+  builds.forEach((build, index) => {
+    inBackground.set(build.key, { build, channel, index });
+  });
+}
+
+/** A build `cachedBuild` has to run: where esbuild writes it and what to record once it is written. */
+interface PendingBuild {
+  readonly key: string;
+  readonly name: string;
+  readonly cacheDir: string;
+  readonly optionsKey: string;
+  /** With the cache off: a private temporary directory, removed when the process exits. */
+  readonly fresh: boolean;
+  /** esbuild's options, with the output directory (`outdir`) the build is written to. */
+  readonly esbuildOptions: BuildOptions & { outdir: string };
+  /** When the build was started (`Date.now()`): an input modified later may not be what esbuild read. */
+  readonly startedAt: number;
+}
+
+/** What `cachedBuild` needs of a finished esbuild run; `failure` is the message of a build that threw. */
+interface EsbuildAnswer {
+  readonly inputs?: readonly string[];
+  readonly errors?: readonly string[];
+  readonly failure?: string;
+}
+
+/** Builds started by `buildInBackground` that no `cachedBuild` has taken yet, by `buildKey`. */
+const inBackground = new Map<
+  string,
+  { readonly build: PendingBuild; readonly channel: WorkerChannel; readonly index: number }
+>();
+
+function buildKey(name: string, options: CachedBuildOptions, cacheDir: string): string {
   if (!/^[a-z][a-z0-9-]*$/.test(name)) {
     throw new Error(`cachedBuild: name: got ${JSON.stringify(name)}; allowed: lowercase letters, digits and hyphens`);
   }
-  const fresh = cacheTurnedOff();
-  const optionsKey = sha256(JSON.stringify({ esbuildVersion, options }));
-  const manifestFile = join(cacheDir, `${name}.json`);
+  return `${cacheDir}|${name}|${optionsKeyOf(options)}`;
+}
 
-  const freshKey = `${cacheDir}|${name}|${optionsKey}`;
+function optionsKeyOf(options: CachedBuildOptions): string {
+  return sha256(JSON.stringify({ esbuildVersion, options }));
+}
+
+/** The directory of a build this process or the cache already holds, or else the build to run. */
+function lookUp(
+  name: string,
+  options: CachedBuildOptions,
+  cacheDir: string,
+): { dir: string } | { build: PendingBuild } {
+  const key = buildKey(name, options, cacheDir);
+  const fresh = cacheTurnedOff();
+  const optionsKey = optionsKeyOf(options);
   if (fresh) {
-    const earlier = freshBuilds.get(freshKey);
-    if (earlier && existsSync(earlier)) return earlier;
+    const earlier = freshBuilds.get(key);
+    if (earlier && existsSync(earlier)) return { dir: earlier };
   } else {
-    const manifest = readManifest(manifestFile);
+    const manifest = readManifest(join(cacheDir, `${name}.json`));
     const dir = manifest && join(cacheDir, `${name}-${manifest.outputKey}`);
     if (
       manifest &&
@@ -107,38 +197,126 @@ export function cachedBuild(name: string, options: CachedBuildOptions, cacheDir 
       inputsUnchanged(manifest.inputs)
     ) {
       markUsed(dir);
-      return dir;
+      return { dir };
     }
     ensureWritable(cacheDir);
   }
 
   // With the cache off, the build goes outside the cache directory, which may be read-only.
-  const work = fresh
-    ? join(mkdtempSync(join(tmpdir(), `photo-platform-${name}-`)), 'build')
-    : join(cacheDir, `.build-${name}-${process.pid}-${randomBytes(4).toString('hex')}`);
+  let outdir: string;
+  if (fresh) {
+    const root = mkdtempSync(join(tmpdir(), `photo-platform-${name}-`));
+    // Staged by CDK (copied into cdk.out) while the construct is built, so it is not needed after the process.
+    process.once('exit', () => rmSync(root, { recursive: true, force: true }));
+    outdir = join(root, 'build');
+  } else {
+    outdir = join(cacheDir, `${WORK_PREFIX}${name}-${process.pid}-${randomBytes(4).toString('hex')}`);
+  }
+  const esbuildOptions = { ...options, absWorkingDir: PROJECT_ROOT, outdir, metafile: true, write: true };
+  return { build: { key, name, cacheDir, optionsKey, fresh, esbuildOptions, startedAt: Date.now() } };
+}
+
+function runEsbuild(options: BuildOptions): EsbuildAnswer {
+  const result = buildSync({ ...options, metafile: true });
+  return { inputs: Object.keys(result.metafile.inputs), errors: result.errors.map((e) => e.text) };
+}
+
+/** Records the build `run` wrote (in the cache, or as this process's fresh build) and returns its directory. */
+function finish(build: PendingBuild, run: () => EsbuildAnswer): string {
+  const work = build.esbuildOptions.outdir;
   try {
-    const result = buildSync({ ...options, absWorkingDir: PROJECT_ROOT, outdir: work, metafile: true, write: true });
-    if (result.errors.length > 0) throw new BundleError(result.errors.map((e) => e.text).join('; '));
-    if (fresh) {
-      // Staged by CDK (copied into cdk.out) while the construct is built, so it is not needed after the process.
-      process.once('exit', () => rmSync(join(work, '..'), { recursive: true, force: true }));
-      freshBuilds.set(freshKey, work);
+    const answer = run();
+    if (answer.failure !== undefined) throw new Error(answer.failure);
+    if (answer.errors && answer.errors.length > 0) throw new BundleError(answer.errors.join('; '));
+    if (build.fresh) {
+      freshBuilds.set(build.key, work);
       return work;
     }
-    const inputs = recordInputs([...Object.keys(result.metafile.inputs), 'package-lock.json', 'tsconfig.json']);
+    const inputs = recordInputs([...(answer.inputs ?? []), 'package-lock.json', 'tsconfig.json']);
+    // Whole milliseconds: `Date.now()` drops the fraction that a file's modification time keeps.
+    if (Object.values(inputs).some((input) => Math.floor(input.mtimeMs) > build.startedAt)) {
+      // An input was saved while esbuild ran, so the output may be of its old content: this synth uses it where
+      // it is, and nothing is recorded, so the next one builds again. The work directory goes with the stale ones.
+      return work;
+    }
     const outputKey = sha256(
-      JSON.stringify({ optionsKey, inputs: Object.entries(inputs).map(([path, r]) => [path, r.sha256]) }),
+      JSON.stringify({
+        optionsKey: build.optionsKey,
+        inputs: Object.entries(inputs).map(([path, r]) => [path, r.sha256]),
+      }),
     ).slice(0, 24);
-    const dir = join(cacheDir, `${name}-${outputKey}`);
+    const dir = join(build.cacheDir, `${build.name}-${outputKey}`);
     const outputs = recordOutputs(work);
     if (outputsPresent(dir, outputs)) rmSync(work, { recursive: true, force: true });
     else moveIntoPlace(work, dir);
-    writeAtomically(manifestFile, JSON.stringify({ optionsKey, outputKey, inputs, outputs } satisfies Manifest));
-    removeStaleBuilds(cacheDir, name, dir);
+    writeAtomically(
+      join(build.cacheDir, `${build.name}.json`),
+      JSON.stringify({ optionsKey: build.optionsKey, outputKey, inputs, outputs } satisfies Manifest),
+    );
+    removeStaleBuilds(build.cacheDir, build.name, dir);
     return dir;
   } catch (error) {
-    rmSync(fresh ? join(work, '..') : work, { recursive: true, force: true });
+    rmSync(build.fresh ? join(work, '..') : work, { recursive: true, force: true });
     throw error;
+  }
+}
+
+/** How long `cachedBuild` waits for a build the worker runs before it gives up: far beyond any real build. */
+const WORKER_TIMEOUT_MS = 5 * 60 * 1000;
+
+/**
+ * The worker thread's program: plain JavaScript (it is evaluated, so it needs no TypeScript loader), running
+ * esbuild for each build in turn and answering on the port, then raising the build's flag for the waiting thread.
+ */
+const WORKER_SOURCE = `
+const { workerData } = require('node:worker_threads');
+const { esbuildPath, builds, done, port } = workerData;
+let esbuild;
+builds.forEach((options, index) => {
+  let answer;
+  try {
+    esbuild ??= require(esbuildPath);
+    const result = esbuild.buildSync(options);
+    answer = { inputs: Object.keys(result.metafile.inputs), errors: result.errors.map((e) => e.text) };
+  } catch (error) {
+    answer = { failure: error instanceof Error ? error.message : String(error) };
+  }
+  port.postMessage(answer);
+  Atomics.store(done, index, 1);
+  Atomics.notify(done, index);
+});
+port.close();
+`;
+
+/** One worker thread running builds, and the answers it sent that no `cachedBuild` has taken yet. */
+class WorkerChannel {
+  private readonly done: Int32Array;
+  private readonly port: MessagePort;
+  private readonly answers: EsbuildAnswer[] = [];
+
+  constructor(builds: readonly BuildOptions[]) {
+    this.done = new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT * builds.length));
+    const { port1, port2 } = new MessageChannel();
+    this.port = port1;
+    const worker = new Worker(WORKER_SOURCE, {
+      eval: true,
+      workerData: { esbuildPath: require.resolve('esbuild'), builds, done: this.done, port: port2 },
+      transferList: [port2],
+    });
+    // Neither may keep the process alive: a synth that stops early (a configuration error) does not wait for them.
+    worker.unref();
+    port1.unref();
+  }
+
+  /** Blocks the calling thread until the worker has answered for build `index`, and returns the answer. */
+  answer(index: number): EsbuildAnswer {
+    if (Atomics.wait(this.done, index, 0, WORKER_TIMEOUT_MS) === 'timed-out') {
+      throw new BundleError(`the bundle worker gave no answer within ${WORKER_TIMEOUT_MS / 1000} s`);
+    }
+    for (let message = receiveMessageOnPort(this.port); message; message = receiveMessageOnPort(this.port)) {
+      this.answers.push(message.message as EsbuildAnswer);
+    }
+    return this.answers[index];
   }
 }
 
@@ -287,12 +465,15 @@ function writeAtomically(file: string, content: string): void {
   renameSync(temp, file);
 }
 
-/** Removes the other builds of `name` that no synth built or reused recently enough to be copying from them still. */
+/**
+ * Removes the other builds of `name` that no synth built or reused recently enough to be copying from them still,
+ * and builds of `name` left half-written that long ago (by a synth that was stopped while esbuild ran).
+ */
 function removeStaleBuilds(cacheDir: string, name: string, current: string): void {
   const now = Date.now();
   for (const entry of readdirSync(cacheDir)) {
     const path = join(cacheDir, entry);
-    if (path === current || !isBuildOf(name, entry)) continue;
+    if (path === current || !(isBuildOf(name, entry) || isWorkOf(name, entry))) continue;
     try {
       if (now - statSync(path).mtimeMs > STALE_BUILD_AGE_MS) rmSync(path, { recursive: true, force: true });
     } catch {
@@ -303,6 +484,11 @@ function removeStaleBuilds(cacheDir: string, name: string, current: string): voi
 
 function isBuildOf(name: string, entry: string): boolean {
   return entry.startsWith(`${name}-`) && /^[0-9a-f]{24}$/.test(entry.slice(name.length + 1));
+}
+
+function isWorkOf(name: string, entry: string): boolean {
+  const prefix = `${WORK_PREFIX}${name}-`;
+  return entry.startsWith(prefix) && /^[0-9]+-[0-9a-f]{8}$/.test(entry.slice(prefix.length));
 }
 
 function absolute(path: string): string {

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { BundleError, type CachedBuildOptions, cachedBuild, PROJECT_ROOT } from './bundle-cache';
+import { type BuildRequest, BundleError, type CachedBuildOptions, cachedBuild, PROJECT_ROOT } from './bundle-cache';
 import { RUNBOOK_STEPS, type RunbookStep } from './runbook-steps';
 
 /** The runbook's handlers, one file per step. */
@@ -45,13 +45,16 @@ export const RUNBOOK_BUNDLE_OPTIONS: CachedBuildOptions = {
   logLevel: 'silent',
 };
 
+/** The runbook's build, as the bundle cache knows it. */
+export const RUNBOOK_BUILD: BuildRequest = { name: 'runbook', options: RUNBOOK_BUNDLE_OPTIONS };
+
 /**
  * The directory every step function ships: `<step>/index.mjs` for every step and the chunks they share. Built,
  * or taken from the bundle cache.
  */
 export function runbookBundleDir(): string {
   try {
-    return cachedBuild('runbook', RUNBOOK_BUNDLE_OPTIONS);
+    return cachedBuild(RUNBOOK_BUILD.name, RUNBOOK_BUILD.options);
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     throw new BundleError(`FailoverRunbook: bundling the steps from ${LAMBDA_DIR} failed: ${reason}`, {

@@ -2,10 +2,13 @@ import { join } from 'node:path';
 import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import { Construct } from 'constructs';
 import { SERVICE_BUNDLE_FILE, SERVICE_BUNDLE_OPTIONS } from '../app/bundle';
-import { BundleError, cachedBuild, PROJECT_ROOT } from './bundle-cache';
+import { type BuildRequest, BundleError, cachedBuild, PROJECT_ROOT } from './bundle-cache';
 
 /** The directory holding the service's sources and its bundler. */
 export const SERVICE_SOURCE_DIR = join(PROJECT_ROOT, 'app');
+
+/** The service's build, as the bundle cache knows it. */
+export const SERVICE_BUILD: BuildRequest = { name: 'service', options: SERVICE_BUNDLE_OPTIONS };
 
 /** Properties of {@link ServiceBundle}. */
 export interface ServiceBundleProps {
@@ -30,7 +33,7 @@ export class ServiceBundle extends Construct {
 
   constructor(scope: Construct, id: string, props: ServiceBundleProps = {}) {
     super(scope, id);
-    const build = props.build ?? (() => cachedBuild('service', SERVICE_BUNDLE_OPTIONS));
+    const build = props.build ?? (() => cachedBuild(SERVICE_BUILD.name, SERVICE_BUILD.options));
     let dir: string;
     try {
       dir = build();

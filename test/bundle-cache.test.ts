@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import {
   existsSync,
   mkdirSync,
@@ -11,7 +12,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BUNDLE_CACHE_ENV, type CachedBuildOptions, cachedBuild } from '../lib/bundle-cache';
+import { BUNDLE_CACHE_ENV, buildInBackground, type CachedBuildOptions, cachedBuild } from '../lib/bundle-cache';
 
 let work: string;
 let cacheDir: string;
@@ -285,4 +286,150 @@ test('a build reused recently is kept when a new one lands, however long ago it 
   cachedBuild('fixture', options, cacheDir);
 
   expect(built(old)).toContain('hello');
+});
+
+describe('builds started in the background', () => {
+  /** Blocks until `dir` holds a file matching `pattern` at most two levels down, so the worker has written it. */
+  function waitForFile(dir: string, pattern: RegExp): string {
+    const sleep = new Int32Array(new SharedArrayBuffer(4));
+    for (let attempt = 0; attempt < 600; attempt++) {
+      const found = existsSync(dir)
+        ? readdirSync(dir, { recursive: true, encoding: 'utf8' }).find((path) => pattern.test(path))
+        : undefined;
+      if (found) return join(dir, found);
+      Atomics.wait(sleep, 0, 0, 50);
+    }
+    throw new Error(`nothing matching ${pattern} appeared in ${dir}`);
+  }
+
+  test('cachedBuild takes the build the worker wrote and records it in the cache', () => {
+    buildInBackground([{ name: 'fixture', options, cacheDir }]);
+    // The worker writes into a work directory of its own before anyone asks for the build.
+    const written = waitForFile(cacheDir, /^\.build-fixture-\d+-[0-9a-f]{8}\/main\.js$/);
+
+    const dir = cachedBuild('fixture', options, cacheDir);
+
+    expect(built(dir)).toContain('hello');
+    expect(buildDirs()).toEqual([dir.split('/').at(-1)]);
+    expect(existsSync(written)).toBe(false); // renamed into place
+    // The manifest lists the inputs the worker's esbuild read, so the next call is a hit.
+    writeFileSync(join(dir, 'marker'), '');
+    expect(cachedBuild('fixture', options, cacheDir)).toBe(dir);
+    expect(existsSync(join(dir, 'marker'))).toBe(true);
+  });
+
+  test('a changed input after a background build is built again', () => {
+    buildInBackground([{ name: 'fixture', options, cacheDir }]);
+    const first = cachedBuild('fixture', options, cacheDir);
+    writeSources('good evening');
+
+    expect(built(cachedBuild('fixture', options, cacheDir))).toContain('good evening');
+    expect(built(first)).toContain('hello');
+  });
+
+  test('an input saved while the build ran is not recorded: this call gets the build, the next builds again', () => {
+    buildInBackground([{ name: 'fixture', options, cacheDir }]);
+    waitForFile(cacheDir, /^\.build-fixture-\d+-[0-9a-f]{8}\/main\.js$/);
+    writeSources('changed meanwhile'); // after esbuild read it
+
+    const during = cachedBuild('fixture', options, cacheDir);
+    expect(built(during)).toContain('hello');
+    expect(existsSync(join(cacheDir, 'fixture.json'))).toBe(false);
+
+    const after = cachedBuild('fixture', options, cacheDir);
+    expect(built(after)).toContain('changed meanwhile');
+    expect(buildDirs()).toEqual([after.split('/').at(-1)]);
+  });
+
+  test('several builds run one after the other, each taken by its own name', () => {
+    const minified = { ...options, minify: true };
+    buildInBackground([
+      { name: 'fixture', options, cacheDir },
+      { name: 'fixture-min', options: minified, cacheDir },
+    ]);
+
+    const min = cachedBuild('fixture-min', minified, cacheDir);
+    const plain = cachedBuild('fixture', options, cacheDir);
+
+    expect(built(plain)).toContain('hello');
+    expect(built(min).length).toBeLessThan(built(plain).length);
+    expect(readdirSync(cacheDir).filter((entry) => entry.startsWith('.build-'))).toEqual([]);
+  });
+
+  test("a failing background build throws esbuild's message from cachedBuild and leaves nothing behind", () => {
+    writeFileSync(join(work, 'src', 'greeting.ts'), 'export const greeting = ;\n');
+    buildInBackground([{ name: 'fixture', options, cacheDir }]);
+
+    expect(() => cachedBuild('fixture', options, cacheDir)).toThrow(/greeting\.ts:1:\d+: ERROR: Unexpected ";"/);
+    expect(readdirSync(cacheDir)).toEqual([]);
+  });
+
+  test(`with ${BUNDLE_CACHE_ENV}=off the worker builds outside the cache, once`, () => {
+    process.env[BUNDLE_CACHE_ENV] = 'off';
+    buildInBackground([{ name: 'fixture', options, cacheDir }]);
+
+    const fresh = cachedBuild('fixture', options, cacheDir);
+
+    expect(built(fresh)).toContain('hello');
+    expect(fresh.startsWith(tmpdir())).toBe(true);
+    expect(cachedBuild('fixture', options, cacheDir)).toBe(fresh);
+    expect(existsSync(cacheDir)).toBe(false);
+  });
+
+  test('a build held by the cache starts no worker: cachedBuild returns the cached directory', () => {
+    const cached = cachedBuild('fixture', options, cacheDir);
+    writeFileSync(join(cached, 'marker'), '');
+
+    buildInBackground([{ name: 'fixture', options, cacheDir }]);
+
+    expect(readdirSync(cacheDir).filter((entry) => entry.startsWith('.build-'))).toEqual([]);
+    expect(cachedBuild('fixture', options, cacheDir)).toBe(cached);
+    expect(existsSync(join(cached, 'marker'))).toBe(true);
+  });
+
+  test('a bad cache setting is refused by buildInBackground as by cachedBuild', () => {
+    process.env[BUNDLE_CACHE_ENV] = 'maybe';
+
+    expect(() => buildInBackground([{ name: 'fixture', options, cacheDir }])).toThrow(
+      `${BUNDLE_CACHE_ENV}: got "maybe"; allowed: "on" (the default) or "off"`,
+    );
+  });
+
+  test('a background build nobody takes does not keep the process alive', () => {
+    // esbuild blocks reading an entry point that is a named pipe nobody writes: the build never ends.
+    const pipe = join(work, 'src', 'never.ts');
+    expect(spawnSync('mkfifo', [pipe]).status).toBe(0);
+    const never = { ...options, entryPoints: { main: pipe } };
+    const script = `
+      const { buildInBackground } = require(${JSON.stringify(join(__dirname, '..', 'lib', 'bundle-cache.ts'))});
+      buildInBackground([{ name: 'fixture', options: ${JSON.stringify(never)}, cacheDir: ${JSON.stringify(cacheDir)} }]);
+      process.stdout.write('started');
+    `;
+
+    const result = spawnSync(process.execPath, ['--import', 'tsx', '-e', script], {
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+
+    expect(result.error).toBeUndefined(); // not killed by the timeout
+    expect(result.status).toBe(0);
+    expect(result.stdout).toBe('started');
+  });
+});
+
+test('work directories left by a stopped synth are removed when a new build lands, once ten minutes old', () => {
+  mkdirSync(cacheDir, { recursive: true });
+  const abandoned = join(cacheDir, '.build-fixture-4242-0badc0de');
+  const recent = join(cacheDir, '.build-fixture-4343-00c0ffee');
+  const otherName = join(cacheDir, '.build-fixture-min-4242-0badc0de');
+  for (const dir of [abandoned, recent, otherName]) mkdirSync(dir);
+  const longAgo = new Date(Date.now() - 11 * 60 * 1000);
+  utimesSync(abandoned, longAgo, longAgo);
+  utimesSync(otherName, longAgo, longAgo);
+
+  cachedBuild('fixture', options, cacheDir);
+
+  expect(existsSync(abandoned)).toBe(false);
+  expect(existsSync(recent)).toBe(true); // another process may be writing it
+  expect(existsSync(otherName)).toBe(true); // another bundle's
 });
