@@ -118,8 +118,9 @@ export interface BuildRequest {
  * own would have been: same cache entry, same errors. The app calls this first, so that esbuild runs while CDK's
  * modules load and the constructs before the first bundle are built, rather than stopping the synth for it.
  *
- * The worker only runs esbuild, one build after the other in the order given; the cache's bookkeeping stays on
- * the calling thread. A failure in the worker is reported by the `cachedBuild` that waits for the build.
+ * The worker only runs esbuild, every build at once (esbuild shares the cores among them); the cache's
+ * bookkeeping stays on the calling thread. A failure in the worker is reported by the `cachedBuild` that waits for
+ * the build.
  */
 export function buildInBackground(requests: readonly BuildRequest[]): void {
   const builds: PendingBuild[] = [];
@@ -265,27 +266,32 @@ function finish(build: PendingBuild, run: () => EsbuildAnswer): string {
 const WORKER_TIMEOUT_MS = 5 * 60 * 1000;
 
 /**
- * The worker thread's program: plain JavaScript (it is evaluated, so it needs no TypeScript loader), running
- * esbuild for each build in turn and answering on the port, then raising the build's flag for the waiting thread.
+ * The worker thread's program: plain JavaScript (it is evaluated, so it needs no TypeScript loader). It starts
+ * every build, and as each ends it answers on the port with the build's index, then raises the build's flag for
+ * the waiting thread.
  */
 const WORKER_SOURCE = `
 const { workerData } = require('node:worker_threads');
 const { esbuildPath, builds, done, port } = workerData;
-let esbuild;
-builds.forEach((options, index) => {
-  let answer;
-  try {
-    esbuild ??= require(esbuildPath);
-    const result = esbuild.buildSync(options);
-    answer = { inputs: Object.keys(result.metafile.inputs), errors: result.errors.map((e) => e.text) };
-  } catch (error) {
-    answer = { failure: error instanceof Error ? error.message : String(error) };
-  }
-  port.postMessage(answer);
+const answer = (index, message) => {
+  port.postMessage({ index, ...message });
   Atomics.store(done, index, 1);
   Atomics.notify(done, index);
-});
-port.close();
+};
+let esbuild;
+try {
+  esbuild = require(esbuildPath);
+} catch (error) {
+  builds.forEach((_, index) => answer(index, { failure: String(error) }));
+}
+if (esbuild) {
+  Promise.all(builds.map((options, index) =>
+    esbuild.build(options).then(
+      (result) => answer(index, { inputs: Object.keys(result.metafile.inputs), errors: result.errors.map((e) => e.text) }),
+      (error) => answer(index, { failure: error instanceof Error ? error.message : String(error) }),
+    ),
+  )).then(() => port.close());
+}
 `;
 
 /** One worker thread running builds, and the answers it sent that no `cachedBuild` has taken yet. */
@@ -314,7 +320,8 @@ class WorkerChannel {
       throw new BundleError(`the bundle worker gave no answer within ${WORKER_TIMEOUT_MS / 1000} s`);
     }
     for (let message = receiveMessageOnPort(this.port); message; message = receiveMessageOnPort(this.port)) {
-      this.answers.push(message.message as EsbuildAnswer);
+      const { index: answered, ...answer } = message.message as EsbuildAnswer & { index: number };
+      this.answers[answered] = answer;
     }
     return this.answers[index];
   }

@@ -341,7 +341,7 @@ describe('builds started in the background', () => {
     expect(buildDirs()).toEqual([after.split('/').at(-1)]);
   });
 
-  test('several builds run one after the other, each taken by its own name', () => {
+  test('several builds run at once, each taken by its own name, in any order', () => {
     const minified = { ...options, minify: true };
     buildInBackground([
       { name: 'fixture', options, cacheDir },
