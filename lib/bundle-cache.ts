@@ -286,7 +286,8 @@ try {
 }
 if (esbuild) {
   Promise.all(builds.map((options, index) =>
-    esbuild.build(options).then(
+    // Started inside a promise: esbuild.build throws, rather than rejecting, when it finds no binary to run.
+    new Promise((resolve) => resolve(esbuild.build(options))).then(
       (result) => answer(index, { inputs: Object.keys(result.metafile.inputs), errors: result.errors.map((e) => e.text) }),
       (error) => answer(index, { failure: error instanceof Error ? error.message : String(error) }),
     ),

@@ -415,6 +415,44 @@ describe('builds started in the background', () => {
     expect(result.status).toBe(0);
     expect(result.stdout).toBe('started');
   });
+
+  test("a worker whose esbuild finds no binary answers at once with esbuild's reason", () => {
+    // Preloaded in every thread; in the worker, esbuild's platform package does not resolve, as when its binary is
+    // missing (an install without optional dependencies): esbuild.build throws instead of returning a promise.
+    const preload = join(work, 'no-esbuild-binary.js');
+    writeFileSync(
+      preload,
+      `
+      const Module = require('node:module');
+      if (!require('node:worker_threads').isMainThread) {
+        const resolve = Module._resolveFilename;
+        Module._resolveFilename = function (request, ...rest) {
+          if (request.startsWith('@esbuild/')) throw Object.assign(new Error('no ' + request), { code: 'MODULE_NOT_FOUND' });
+          return resolve.call(this, request, ...rest);
+        };
+      }
+      `,
+    );
+    const script = `
+      const { buildInBackground, cachedBuild } = require(${JSON.stringify(join(__dirname, '..', 'lib', 'bundle-cache.ts'))});
+      const options = ${JSON.stringify(options)};
+      buildInBackground([{ name: 'fixture', options, cacheDir: ${JSON.stringify(cacheDir)} }]);
+      try {
+        cachedBuild('fixture', options, ${JSON.stringify(cacheDir)});
+      } catch (error) {
+        process.stdout.write(error.message);
+      }
+    `;
+
+    const result = spawnSync(process.execPath, ['--require', preload, '--import', 'tsx', '-e', script], {
+      encoding: 'utf8',
+      timeout: 60_000, // far below the worker's timeout, 5 minutes
+    });
+
+    expect(result.error).toBeUndefined();
+    expect(result.stdout).toMatch(/"@esbuild\/[a-z0-9-]+"/);
+    expect(readdirSync(cacheDir)).toEqual([]);
+  });
 });
 
 test('work directories left by a stopped synth are removed when a new build lands, once ten minutes old', () => {
