@@ -118,9 +118,10 @@ export interface BuildRequest {
  * own would have been: same cache entry, same errors. The app calls this first, so that esbuild runs while CDK's
  * modules load and the constructs before the first bundle are built, rather than stopping the synth for it.
  *
- * The worker only runs esbuild, every build at once (esbuild shares the cores among them); the cache's
- * bookkeeping stays on the calling thread. A failure in the worker is reported by the `cachedBuild` that waits for
- * the build.
+ * The worker only runs esbuild, every build at once (esbuild shares the cores among them), and writes the
+ * output to the build's work directory; the cache's bookkeeping stays on the calling thread. A failure in the
+ * worker is reported by the `cachedBuild` that waits for the build. A build no `cachedBuild` takes leaves nothing
+ * when the process exits.
  */
 export function buildInBackground(requests: readonly BuildRequest[]): void {
   const builds: PendingBuild[] = [];
@@ -135,6 +136,16 @@ export function buildInBackground(requests: readonly BuildRequest[]): void {
   builds.forEach((build, index) => {
     inBackground.set(build.key, { build, channel, index });
   });
+  if (!untakenRemovedAtExit) {
+    untakenRemovedAtExit = true;
+    // A build no `cachedBuild` took (the synth stopped first: a configuration error, another bundle's) is recorded
+    // nowhere: its work directory goes with the process.
+    process.once('exit', () => {
+      for (const { build } of inBackground.values()) {
+        rmSync(build.esbuildOptions.outdir, { recursive: true, force: true });
+      }
+    });
+  }
 }
 
 /** A build `cachedBuild` has to run: where esbuild writes it and what to record once it is written. */
@@ -163,6 +174,9 @@ const inBackground = new Map<
   string,
   { readonly build: PendingBuild; readonly channel: WorkerChannel; readonly index: number }
 >();
+
+/** Whether the process's exit is set to remove the work directories of the builds left in `inBackground`. */
+let untakenRemovedAtExit = false;
 
 function buildKey(name: string, options: CachedBuildOptions, cacheDir: string): string {
   if (!/^[a-z][a-z0-9-]*$/.test(name)) {
@@ -267,10 +281,15 @@ const WORKER_TIMEOUT_MS = 5 * 60 * 1000;
 
 /**
  * The worker thread's program: plain JavaScript (it is evaluated, so it needs no TypeScript loader). It starts
- * every build, and as each ends it answers on the port with the build's index, then raises the build's flag for
- * the waiting thread.
+ * every build, and as each ends it writes the output files, answers on the port with the build's index, then
+ * raises the build's flag for the waiting thread.
+ *
+ * The worker writes the files, not esbuild's process: that one goes on with a build in flight after this process
+ * exited, and would write it after the exit removed the build's directory (`buildInBackground`).
  */
 const WORKER_SOURCE = `
+const { mkdirSync, writeFileSync } = require('node:fs');
+const { dirname } = require('node:path');
 const { workerData } = require('node:worker_threads');
 const { esbuildPath, builds, done, port } = workerData;
 const answer = (index, message) => {
@@ -287,10 +306,18 @@ try {
 if (esbuild) {
   Promise.all(builds.map((options, index) =>
     // Started inside a promise: esbuild.build throws, rather than rejecting, when it finds no binary to run.
-    new Promise((resolve) => resolve(esbuild.build(options))).then(
-      (result) => answer(index, { inputs: Object.keys(result.metafile.inputs), errors: result.errors.map((e) => e.text) }),
-      (error) => answer(index, { failure: error instanceof Error ? error.message : String(error) }),
-    ),
+    new Promise((resolve) => resolve(esbuild.build({ ...options, write: false })))
+      .then((result) => {
+        for (const file of result.outputFiles) {
+          mkdirSync(dirname(file.path), { recursive: true });
+          writeFileSync(file.path, file.contents);
+        }
+        return { inputs: Object.keys(result.metafile.inputs), errors: result.errors.map((e) => e.text) };
+      })
+      .then(
+        (message) => answer(index, message),
+        (error) => answer(index, { failure: error instanceof Error ? error.message : String(error) }),
+      ),
   )).then(() => port.close());
 }
 `;

@@ -416,6 +416,62 @@ describe('builds started in the background', () => {
     expect(result.stdout).toBe('started');
   });
 
+  test('a background build nobody took is removed when the process exits (another bundle failed, a config error)', () => {
+    const script = `
+      const { existsSync, readdirSync } = require('node:fs');
+      const { buildInBackground } = require(${JSON.stringify(join(__dirname, '..', 'lib', 'bundle-cache.ts'))});
+      const cacheDir = ${JSON.stringify(cacheDir)};
+      buildInBackground([{ name: 'fixture', options: ${JSON.stringify(options)}, cacheDir }]);
+      const sleep = new Int32Array(new SharedArrayBuffer(4));
+      const written = () => existsSync(cacheDir) && readdirSync(cacheDir, { recursive: true }).some((p) => p.endsWith('main.js'));
+      for (let attempt = 0; attempt < 600 && !written(); attempt++) Atomics.wait(sleep, 0, 0, 50);
+      process.stdout.write(readdirSync(cacheDir).join(','));
+      process.exit(1); // as runApp does on the error
+    `;
+
+    const result = spawnSync(process.execPath, ['--import', 'tsx', '-e', script], {
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+
+    expect(result.status).toBe(1);
+    expect(result.stdout).toMatch(/^\.build-fixture-\d+-[0-9a-f]{8}$/); // the worker had written it
+    expect(readdirSync(cacheDir)).toEqual([]);
+  });
+
+  test('a background build still running when the process exits is not written after it', () => {
+    // An entry point that is a named pipe: esbuild blocks reading it until the process, which holds it open for
+    // writing, exits; then it reads an empty module and the build ends, after the process.
+    const gate = join(work, 'src', 'gate.ts');
+    expect(spawnSync('mkfifo', [gate]).status).toBe(0);
+    const gated = { ...options, entryPoints: { main: join(work, 'src', 'main.ts'), gate } };
+    const script = `
+      const { constants, openSync } = require('node:fs');
+      const { buildInBackground } = require(${JSON.stringify(join(__dirname, '..', 'lib', 'bundle-cache.ts'))});
+      buildInBackground([{ name: 'fixture', options: ${JSON.stringify(gated)}, cacheDir: ${JSON.stringify(cacheDir)} }]);
+      const sleep = new Int32Array(new SharedArrayBuffer(4));
+      for (let attempt = 0; attempt < 600; attempt++) {
+        try {
+          openSync(${JSON.stringify(gate)}, constants.O_WRONLY | constants.O_NONBLOCK); // once esbuild reads it
+          break;
+        } catch {
+          Atomics.wait(sleep, 0, 0, 50);
+        }
+      }
+      process.exit(1);
+    `;
+
+    const result = spawnSync(process.execPath, ['--import', 'tsx', '-e', script], {
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+
+    expect(result.status).toBe(1);
+    const sleep = new Int32Array(new SharedArrayBuffer(4));
+    Atomics.wait(sleep, 0, 0, 2000); // esbuild's process ends the build meanwhile
+    expect(readdirSync(cacheDir)).toEqual([]);
+  });
+
   test("a worker whose esbuild finds no binary answers at once with esbuild's reason", () => {
     // Preloaded in every thread; in the worker, esbuild's platform package does not resolve, as when its binary is
     // missing (an install without optional dependencies): esbuild.build throws instead of returning a promise.
