@@ -471,7 +471,11 @@ function recordInputs(paths: readonly string[]): Record<string, InputRecord> {
       continue;
     }
     if (!stat.isFile()) continue;
-    inputs[path] = { size: stat.size, mtimeMs: stat.mtimeMs, sha256: sha256(readFileSync(file)) };
+    const content = readFileSync(file);
+    // Looked at again after the read: a save since the first look shows as a modification time after the build
+    // started (and the build is not recorded), not as the saved content recorded with the time before it.
+    const { size, mtimeMs } = statSync(file);
+    inputs[path] = { size, mtimeMs, sha256: sha256(content) };
   }
   return inputs;
 }

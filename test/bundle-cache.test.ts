@@ -93,6 +93,32 @@ test('the same size and a new content with a new modification time is built agai
   expect(built(cachedBuild('fixture', options, cacheDir))).toContain('jello');
 });
 
+test('an input saved just as the build is recorded, between its stat and its read, is not recorded', () => {
+  const greeting = join(work, 'src', 'greeting.ts');
+  const longAgo = new Date(Date.now() - 60_000);
+  utimesSync(greeting, longAgo, longAgo); // saved long before the build, which reads "hello"
+  const fs = jest.requireActual<typeof import('node:fs')>('node:fs');
+  const read = fs.readFileSync;
+  let saved = false;
+  // The cache reads no input before the build is done (esbuild reads them itself): this is the recording.
+  const spy = jest.spyOn(fs, 'readFileSync').mockImplementation(((path: string, ...rest: []) => {
+    if (path === greeting && !saved) {
+      saved = true;
+      // Well after the build started: a file's modification time can lag the clock by a few milliseconds.
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50);
+      writeSources('jello'); // as long as "hello"
+    }
+    return read(path, ...rest);
+  }) as typeof read);
+
+  const during = cachedBuild('fixture', options, cacheDir);
+  spy.mockRestore();
+
+  expect(saved).toBe(true);
+  expect(built(during)).toContain('hello');
+  expect(built(cachedBuild('fixture', options, cacheDir))).toContain('jello');
+});
+
 test('other options are another build', () => {
   const plain = cachedBuild('fixture', options, cacheDir);
   const minified = cachedBuild('fixture', { ...options, minify: true }, cacheDir);
