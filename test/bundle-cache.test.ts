@@ -48,9 +48,19 @@ beforeEach(() => {
   };
 });
 
+/** Temporary directories of builds made with the cache off, which go at exit: jest's process emits no exit. */
+const freshRoots: string[] = [];
+
+/** Returns `dir`, a build made with the cache off, and has its temporary directory removed after the test. */
+function removedAfter(dir: string): string {
+  freshRoots.push(join(dir, '..'));
+  return dir;
+}
+
 afterEach(() => {
   delete process.env[BUNDLE_CACHE_ENV];
   rmSync(work, { recursive: true, force: true });
+  for (const root of freshRoots.splice(0)) rmSync(root, { recursive: true, force: true });
 });
 
 test('builds once and reuses the build while no input changed', () => {
@@ -141,9 +151,9 @@ test(`${BUNDLE_CACHE_ENV}=off builds afresh once per process and leaves the cach
   const manifest = readFileSync(join(cacheDir, 'fixture.json'), 'utf8');
   process.env[BUNDLE_CACHE_ENV] = 'off';
 
-  const fresh = cachedBuild('fixture', options, cacheDir);
+  const fresh = removedAfter(cachedBuild('fixture', options, cacheDir));
   const again = cachedBuild('fixture', options, cacheDir);
-  const minified = cachedBuild('fixture', { ...options, minify: true }, cacheDir);
+  const minified = removedAfter(cachedBuild('fixture', { ...options, minify: true }, cacheDir));
 
   expect(fresh).not.toBe(cached);
   expect(again).toBe(fresh);
@@ -289,7 +299,7 @@ test.each(['{"optionsKey":"ab', 'null', '[]', '{"optionsKey":1,"outputKey":"x","
 test(`${BUNDLE_CACHE_ENV}=off neither creates nor writes the cache directory (it may be read-only)`, () => {
   process.env[BUNDLE_CACHE_ENV] = 'off';
 
-  const fresh = cachedBuild('fixture', options, cacheDir);
+  const fresh = removedAfter(cachedBuild('fixture', options, cacheDir));
 
   expect(built(fresh)).toContain('hello');
   expect(existsSync(cacheDir)).toBe(false);
@@ -397,7 +407,7 @@ describe('builds started in the background', () => {
     process.env[BUNDLE_CACHE_ENV] = 'off';
     buildInBackground([{ name: 'fixture', options, cacheDir }]);
 
-    const fresh = cachedBuild('fixture', options, cacheDir);
+    const fresh = removedAfter(cachedBuild('fixture', options, cacheDir));
 
     expect(built(fresh)).toContain('hello');
     expect(fresh.startsWith(tmpdir())).toBe(true);
