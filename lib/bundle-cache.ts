@@ -355,13 +355,10 @@ class WorkerChannel {
   }
 }
 
-/**
- * Reads `PHOTO_PLATFORM_BUNDLE_CACHE`: unset or `on` uses the cache, `off` builds afresh; anything else is refused,
- * the empty value too (`PHOTO_PLATFORM_BUNDLE_CACHE=$UNSET_VARIABLE` is a mistake, not a choice).
- */
+/** Reads `PHOTO_PLATFORM_BUNDLE_CACHE`: unset or `on` uses the cache, `off` builds afresh; anything else is refused. */
 function cacheTurnedOff(): boolean {
   const value = process.env[BUNDLE_CACHE_ENV];
-  if (value === undefined || value === 'on') return false;
+  if (value === undefined || value === '' || value === 'on') return false;
   if (value === 'off') return true;
   throw new BundleError(`${BUNDLE_CACHE_ENV}: got ${JSON.stringify(value)}; allowed: "on" (the default) or "off"`);
 }

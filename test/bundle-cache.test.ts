@@ -163,16 +163,13 @@ test(`${BUNDLE_CACHE_ENV}=off builds afresh once per process and leaves the cach
   expect(buildDirs()).toEqual([cached.split('/').at(-1)]);
 });
 
-test.each(['false', 'OFF', '0', 'no', '', ' on'])(
-  `${BUNDLE_CACHE_ENV}=%j is refused, naming what is allowed`,
-  (value) => {
-    process.env[BUNDLE_CACHE_ENV] = value;
+test.each(['false', 'OFF', '0', 'no'])(`${BUNDLE_CACHE_ENV}=%s is refused, naming what is allowed`, (value) => {
+  process.env[BUNDLE_CACHE_ENV] = value;
 
-    expect(() => cachedBuild('fixture', options, cacheDir)).toThrow(
-      `${BUNDLE_CACHE_ENV}: got ${JSON.stringify(value)}; allowed: "on" (the default) or "off"`,
-    );
-  },
-);
+  expect(() => cachedBuild('fixture', options, cacheDir)).toThrow(
+    `${BUNDLE_CACHE_ENV}: got ${JSON.stringify(value)}; allowed: "on" (the default) or "off"`,
+  );
+});
 
 test(`${BUNDLE_CACHE_ENV}=on is the cache`, () => {
   const first = cachedBuild('fixture', options, cacheDir);
