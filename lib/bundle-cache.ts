@@ -355,7 +355,7 @@ class WorkerChannel {
   }
 }
 
-/** Reads `PHOTO_PLATFORM_BUNDLE_CACHE`: unset or `on` uses the cache, `off` builds afresh; anything else is refused. */
+/** Reads `PHOTO_PLATFORM_BUNDLE_CACHE`: unset, empty or `on` uses the cache, `off` builds afresh; anything else is refused. */
 function cacheTurnedOff(): boolean {
   const value = process.env[BUNDLE_CACHE_ENV];
   if (value === undefined || value === '' || value === 'on') return false;
