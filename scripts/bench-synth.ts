@@ -8,7 +8,8 @@
  * The production deployment is measured twice: as a developer's repeated synth runs it, with the bundles of the
  * service and the runbook taken from the bundle cache (`lib/bundle-cache.ts`; the warm-up run fills it), and as
  * a first synth on a fresh clone runs it, with every bundle built (`PHOTO_PLATFORM_BUNDLE_CACHE=off`). CDK's
- * built-in template validation stays on in every run, as in CI.
+ * built-in template validation stays on in every run, as in CI, except in a last pair of runs printed for
+ * reference, without it (`CDK_VALIDATION=false`), which shows how much of the ratio is the validator's.
  *
  *   npm run bench:synth            # 3 runs of each, median shown (about 2 to 3 minutes)
  *   npm run bench:synth -- 5       # 5 runs of each
@@ -95,6 +96,11 @@ const cdkSynth = (app?: string) => [
 const emptyCli = bench('cdk synth: empty one-stack app', cdkSynth(emptyAppCommand));
 const prodCli = bench('cdk synth: production, cached bundles', cdkSynth());
 const prodCliCold = bench('cdk synth: production, bundles built', cdkSynth(), cold);
+// For reference, not the target: the same without CDK's built-in template validation, which is about half of
+// either app's time (the validator's set-up in both, checking the templates in production).
+const noValidation = { CDK_VALIDATION: 'false' };
+const emptyCliBare = bench('cdk synth: empty, no CDK validation', cdkSynth(emptyAppCommand), noValidation);
+const prodCliBare = bench('cdk synth: production, no CDK validation', cdkSynth(), noValidation);
 
 const TARGET = 2;
 const ratio = (a: Sample, b: Sample) => {
@@ -106,4 +112,7 @@ process.stdout.write(`  app, cached bundles:       ${ratio(prodApp, emptyApp)}\n
 process.stdout.write(`  app, bundles built:        ${ratio(prodAppCold, emptyApp)}\n`);
 process.stdout.write(`  cdk synth, cached bundles: ${ratio(prodCli, emptyCli)}\n`);
 process.stdout.write(`  cdk synth, bundles built:  ${ratio(prodCliCold, emptyCli)}\n`);
+process.stdout.write(
+  `  cdk synth, no CDK validation (cached bundles, for reference): ${ratio(prodCliBare, emptyCliBare)}\n`,
+);
 process.stdout.write(`target: at most ${TARGET}x time ('!' marks a miss)\n`);
