@@ -16,7 +16,7 @@ export const PLACEHOLDERS = {
 /** Context key in `cdk.json` that pins the Availability Zones of each region. */
 export const AZ_CONTEXT_KEY = 'photo-platform:availabilityZones';
 
-/** Reads one CDK context value; `bin/` passes `app.node.tryGetContext`. */
+/** Reads one CDK context value; `lib/app.ts` passes `app.node.tryGetContext`. */
 export type ContextReader = (key: string) => unknown;
 
 /**

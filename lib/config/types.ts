@@ -1,7 +1,7 @@
 /**
  * The typed configuration of one deployment of the photo platform.
  *
- * `bin/` reads CDK context once, picks a profile, applies the context overrides and validates
+ * `lib/app.ts` reads CDK context once, picks a profile, applies the context overrides and validates
  * the result with `validateConfig`; every stack and construct receives this object and never
  * reads context or `process.env` itself.
  */

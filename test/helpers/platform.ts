@@ -25,11 +25,11 @@ export interface BuildOptions {
   /** Context on top of `cdk.json`'s, as `-c key=value` would give. */
   readonly context?: Record<string, unknown>;
 
-  /** Record the reviewed cdk-nag acknowledgements, as `bin/` does. @default true */
+  /** Record the reviewed cdk-nag acknowledgements, as `lib/app.ts` does. @default true */
   readonly acknowledge?: boolean;
 }
 
-/** Builds the platform the way `bin/photo-platform.ts` does, with cdk.json's context. */
+/** Builds the platform the way the CDK app (`lib/app.ts`) does, with cdk.json's context. */
 export function buildPlatform(options: BuildOptions = {}): SynthesizedPlatform {
   const context = { ...CDK_JSON_CONTEXT, ...options.context };
   const app = new App({ context });
