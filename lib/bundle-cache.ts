@@ -32,7 +32,15 @@ export const BUNDLE_CACHE_ENV = 'PHOTO_PLATFORM_BUNDLE_CACHE';
 
 /** A bundle that could not be built, or a bad bundle setting: synth stops with its message alone. */
 export class BundleError extends Error {
-  override readonly name = 'BundleError';
+  override readonly name: string = 'BundleError';
+}
+
+/**
+ * A bad bundle setting (`PHOTO_PLATFORM_BUNDLE_CACHE`, a cache directory that cannot be written): no bundle is at
+ * fault, so the constructs pass it on as it is rather than as their bundle's failure.
+ */
+export class BundleSettingError extends BundleError {
+  override readonly name = 'BundleSettingError';
 }
 
 /** What a build may set; the cache owns where the output goes and asks for the metafile itself. */
@@ -360,7 +368,9 @@ function cacheTurnedOff(): boolean {
   const value = process.env[BUNDLE_CACHE_ENV];
   if (value === undefined || value === '' || value === 'on') return false;
   if (value === 'off') return true;
-  throw new BundleError(`${BUNDLE_CACHE_ENV}: got ${JSON.stringify(value)}; allowed: "on" (the default) or "off"`);
+  throw new BundleSettingError(
+    `${BUNDLE_CACHE_ENV}: got ${JSON.stringify(value)}; allowed: "on" (the default) or "off"`,
+  );
 }
 
 /** Sets the modification time of a reused build to now, so that `removeStaleBuilds` sees it as in use. */
@@ -380,7 +390,7 @@ function ensureWritable(cacheDir: string): void {
     accessSync(cacheDir, constants.W_OK);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? String(error);
-    throw new BundleError(
+    throw new BundleSettingError(
       `bundle cache: cannot write ${cacheDir} (${code}); make it writable, or set ${BUNDLE_CACHE_ENV}=off to build outside it`,
       { cause: error },
     );

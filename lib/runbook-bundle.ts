@@ -1,5 +1,12 @@
 import { join } from 'node:path';
-import { type BuildRequest, BundleError, type CachedBuildOptions, cachedBuild, PROJECT_ROOT } from './bundle-cache';
+import {
+  type BuildRequest,
+  BundleError,
+  BundleSettingError,
+  type CachedBuildOptions,
+  cachedBuild,
+  PROJECT_ROOT,
+} from './bundle-cache';
 import { RUNBOOK_STEPS, type RunbookStep } from './runbook-steps';
 
 /** The runbook's handlers, one file per step. */
@@ -56,6 +63,7 @@ export function runbookBundleDir(): string {
   try {
     return cachedBuild(RUNBOOK_BUILD.name, RUNBOOK_BUILD.options);
   } catch (error) {
+    if (error instanceof BundleSettingError) throw error;
     const reason = error instanceof Error ? error.message : String(error);
     throw new BundleError(`FailoverRunbook: bundling the steps from ${LAMBDA_DIR} failed: ${reason}`, {
       cause: error,

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import { Construct } from 'constructs';
 import { SERVICE_BUNDLE_FILE, SERVICE_BUNDLE_OPTIONS } from '../app/bundle';
-import { type BuildRequest, BundleError, cachedBuild, PROJECT_ROOT } from './bundle-cache';
+import { type BuildRequest, BundleError, BundleSettingError, cachedBuild, PROJECT_ROOT } from './bundle-cache';
 
 /** The directory holding the service's sources and its bundler. */
 export const SERVICE_SOURCE_DIR = join(PROJECT_ROOT, 'app');
@@ -38,6 +38,7 @@ export class ServiceBundle extends Construct {
     try {
       dir = build();
     } catch (error) {
+      if (error instanceof BundleSettingError) throw error;
       const reason = error instanceof Error ? error.message : String(error);
       throw new BundleError(`ServiceBundle: bundling the service from ${SERVICE_SOURCE_DIR} failed: ${reason}`, {
         cause: error,
