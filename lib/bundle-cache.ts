@@ -92,8 +92,8 @@ const WORK_PREFIX = '.build-';
  * A build directory that lost a file or whose files changed size (a partly deleted cache) is not a hit: it is
  * built again and the damaged directory replaced.
  *
- * An input saved while its build runs (a second save during `cdk watch`) leaves that build out of the cache:
- * the synth that started it uses it, and the next one builds again.
+ * An input saved or deleted while its build runs (a second save during `cdk watch`) leaves that build out of the
+ * cache: the synth that started it uses it, and the next one builds again.
  *
  * Safe for concurrent processes (jest workers): a build is written to a private directory and renamed into
  * place; two processes that build the same inputs produce the same directory name and the second one's copy is
@@ -257,9 +257,10 @@ function finish(build: PendingBuild, run: () => EsbuildAnswer): string {
     }
     const inputs = recordInputs([...(answer.inputs ?? []), 'package-lock.json', 'tsconfig.json']);
     // Whole milliseconds: `Date.now()` drops the fraction that a file's modification time keeps.
-    if (Object.values(inputs).some((input) => Math.floor(input.mtimeMs) > build.startedAt)) {
-      // An input was saved while esbuild ran, so the output may be of its old content: this synth uses it where
-      // it is, and nothing is recorded, so the next one builds again. The work directory goes with the stale ones.
+    if (!inputs || Object.values(inputs).some((input) => Math.floor(input.mtimeMs) > build.startedAt)) {
+      // An input was saved or deleted while esbuild ran, so the output may be of its old content: this synth uses
+      // it where it is, and nothing is recorded, so the next one builds again. The work directory goes with the
+      // stale ones.
       return work;
     }
     const outputKey = sha256(
@@ -465,24 +466,27 @@ function inputsUnchanged(inputs: Readonly<Record<string, InputRecord>>): boolean
   return true;
 }
 
-/** Size, modification time and content hash of each input that is a file (esbuild also lists virtual modules). */
-function recordInputs(paths: readonly string[]): Record<string, InputRecord> {
+/**
+ * Size, modification time and content hash of each input that is a file (esbuild also lists modules of other
+ * namespaces, `(disabled):...`, which are not), or undefined when a file esbuild read is gone: deleted since, so
+ * the build may not be what those inputs make now.
+ */
+function recordInputs(paths: readonly string[]): Record<string, InputRecord> | undefined {
   const inputs: Record<string, InputRecord> = {};
   // Sorted, so the output key does not depend on the order esbuild happened to list them in.
   for (const path of [...new Set(paths)].sort()) {
     const file = absolute(path);
-    let stat: ReturnType<typeof statSync>;
     try {
-      stat = statSync(file);
-    } catch {
-      continue;
+      if (!statSync(file).isFile()) continue;
+      const content = readFileSync(file);
+      // Looked at again after the read: a save since the first look shows as a modification time after the build
+      // started (and the build is not recorded), not as the saved content recorded with the time before it.
+      const { size, mtimeMs } = statSync(file);
+      inputs[path] = { size, mtimeMs, sha256: sha256(content) };
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      if (!/^[^/]*:/.test(path)) return undefined;
     }
-    if (!stat.isFile()) continue;
-    const content = readFileSync(file);
-    // Looked at again after the read: a save since the first look shows as a modification time after the build
-    // started (and the build is not recorded), not as the saved content recorded with the time before it.
-    const { size, mtimeMs } = statSync(file);
-    inputs[path] = { size, mtimeMs, sha256: sha256(content) };
   }
   return inputs;
 }

@@ -377,6 +377,17 @@ describe('builds started in the background', () => {
     expect(buildDirs()).toEqual([after.split('/').at(-1)]);
   });
 
+  test('an input deleted while the build ran is not recorded: the next call builds again and says what is missing', () => {
+    buildInBackground([{ name: 'fixture', options, cacheDir }]);
+    waitForFile(cacheDir, /^\.build-fixture-\d+-[0-9a-f]{8}\/main\.js$/);
+    rmSync(join(work, 'src', 'greeting.ts')); // after esbuild read it
+
+    expect(built(cachedBuild('fixture', options, cacheDir))).toContain('hello');
+    expect(existsSync(join(cacheDir, 'fixture.json'))).toBe(false);
+
+    expect(() => cachedBuild('fixture', options, cacheDir)).toThrow(/Could not resolve "\.\/greeting"/);
+  });
+
   test('several builds run at once, each taken by its own name, in any order', () => {
     const minified = { ...options, minify: true };
     buildInBackground([
