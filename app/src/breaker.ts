@@ -72,6 +72,11 @@ export class Breaker {
     return this.breaker.stats.rejects;
   }
 
+  /** Calls that ran and failed (timeouts included), since it was created. */
+  get failures(): number {
+    return this.breaker.stats.failures;
+  }
+
   shutdown(): void {
     this.breaker.shutdown();
   }
