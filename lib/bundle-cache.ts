@@ -62,7 +62,7 @@ interface Manifest {
   readonly outputs: Readonly<Record<string, number>>;
 }
 
-/** With the cache off: the builds this process made, by `buildKey` (cache directory, name and options). */
+/** With the cache off: the builds this process made, by `BuildId.key`. */
 const freshBuilds = new Map<string, string>();
 
 /**
@@ -102,13 +102,13 @@ const WORK_PREFIX = '.build-';
  * When `buildInBackground` started the same build, this waits for it instead of building again.
  */
 export function cachedBuild(name: string, options: CachedBuildOptions, cacheDir = DEFAULT_BUNDLE_CACHE_DIR): string {
-  const key = buildKey(name, options, cacheDir);
-  const started = inBackground.get(key);
+  const id = identify(name, options, cacheDir);
+  const started = inBackground.get(id.key);
   if (started) {
-    inBackground.delete(key);
+    inBackground.delete(id.key);
     return finish(started.build, () => started.channel.answer(started.index));
   }
-  const found = lookUp(name, options, cacheDir);
+  const found = lookUp(id, options);
   return 'dir' in found ? found.dir : finish(found.build, () => runEsbuild(found.build.esbuildOptions));
 }
 
@@ -134,9 +134,9 @@ export interface BuildRequest {
 export function buildInBackground(requests: readonly BuildRequest[]): void {
   const builds: PendingBuild[] = [];
   for (const { name, options, cacheDir = DEFAULT_BUNDLE_CACHE_DIR } of requests) {
-    const key = buildKey(name, options, cacheDir);
-    if (inBackground.has(key)) continue;
-    const found = lookUp(name, options, cacheDir);
+    const id = identify(name, options, cacheDir);
+    if (inBackground.has(id.key)) continue;
+    const found = lookUp(id, options);
     if ('build' in found) builds.push(found.build);
   }
   if (builds.length === 0) return;
@@ -157,11 +157,7 @@ export function buildInBackground(requests: readonly BuildRequest[]): void {
 }
 
 /** A build `cachedBuild` has to run: where esbuild writes it and what to record once it is written. */
-interface PendingBuild {
-  readonly key: string;
-  readonly name: string;
-  readonly cacheDir: string;
-  readonly optionsKey: string;
+interface PendingBuild extends BuildId {
   /** With the cache off: a private temporary directory, removed when the process exits. */
   readonly fresh: boolean;
   /** esbuild's options, with the output directory (`outdir`) the build is written to. */
@@ -177,7 +173,7 @@ interface EsbuildAnswer {
   readonly failure?: string;
 }
 
-/** Builds started by `buildInBackground` that no `cachedBuild` has taken yet, by `buildKey`. */
+/** Builds started by `buildInBackground` that no `cachedBuild` has taken yet, by `BuildId.key`. */
 const inBackground = new Map<
   string,
   { readonly build: PendingBuild; readonly channel: WorkerChannel; readonly index: number }
@@ -186,26 +182,27 @@ const inBackground = new Map<
 /** Whether the process's exit is set to remove the work directories of the builds left in `inBackground`. */
 let untakenRemovedAtExit = false;
 
-function buildKey(name: string, options: CachedBuildOptions, cacheDir: string): string {
+/** Which build a call asks for; `key` (cache directory, name and options) tells builds apart in this process. */
+interface BuildId {
+  readonly key: string;
+  readonly name: string;
+  readonly cacheDir: string;
+  /** esbuild's version and the options, hashed: the part of a build's identity the manifest records. */
+  readonly optionsKey: string;
+}
+
+function identify(name: string, options: CachedBuildOptions, cacheDir: string): BuildId {
   if (!/^[a-z][a-z0-9-]*$/.test(name)) {
     throw new Error(`cachedBuild: name: got ${JSON.stringify(name)}; allowed: lowercase letters, digits and hyphens`);
   }
-  return `${cacheDir}|${name}|${optionsKeyOf(options)}`;
-}
-
-function optionsKeyOf(options: CachedBuildOptions): string {
-  return sha256(JSON.stringify({ esbuildVersion, options }));
+  const optionsKey = sha256(JSON.stringify({ esbuildVersion, options }));
+  return { key: `${cacheDir}|${name}|${optionsKey}`, name, cacheDir, optionsKey };
 }
 
 /** The directory of a build this process or the cache already holds, or else the build to run. */
-function lookUp(
-  name: string,
-  options: CachedBuildOptions,
-  cacheDir: string,
-): { dir: string } | { build: PendingBuild } {
-  const key = buildKey(name, options, cacheDir);
+function lookUp(id: BuildId, options: CachedBuildOptions): { dir: string } | { build: PendingBuild } {
+  const { key, name, cacheDir, optionsKey } = id;
   const fresh = cacheTurnedOff();
-  const optionsKey = optionsKeyOf(options);
   if (fresh) {
     const earlier = freshBuilds.get(key);
     if (earlier && existsSync(earlier)) return { dir: earlier };
@@ -236,7 +233,7 @@ function lookUp(
     outdir = join(cacheDir, `${WORK_PREFIX}${name}-${process.pid}-${randomBytes(4).toString('hex')}`);
   }
   const esbuildOptions = { ...options, absWorkingDir: PROJECT_ROOT, outdir, metafile: true, write: true };
-  return { build: { key, name, cacheDir, optionsKey, fresh, esbuildOptions, startedAt: Date.now() } };
+  return { build: { ...id, fresh, esbuildOptions, startedAt: Date.now() } };
 }
 
 function runEsbuild(options: BuildOptions): EsbuildAnswer {
